@@ -1,0 +1,130 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Vim.Generators.Diagnostics
+{
+    /// <summary>Every diagnostic the generator reports. IDs are never reused once shipped.</summary>
+    internal static class DiagnosticDescriptors
+    {
+        private const string Declaration = "Vim.Declaration";
+        private const string Configuration = "Vim.Configuration";
+
+        /// <summary>Format: <c>"Type '{0}' must be declared partial so that the generator can add its {1}"</c>.</summary>
+        public static readonly DiagnosticDescriptor NotPartial = new(
+            "VIM001", "Declared type must be partial",
+            "Type '{0}' must be declared partial so that the generator can add its {1}",
+            Declaration, DiagnosticSeverity.Error, true,
+            "The generator adds parameters and the forward pass to the declared class; it can only do so for a partial class (and partial containing types).");
+
+        /// <summary>Format: <c>"Model name '{0}' is already declared by '{1}'; registry names must be unique (case-insensitive)"</c>.</summary>
+        public static readonly DiagnosticDescriptor DuplicateModelName = new(
+            "VIM002", "Duplicate model name",
+            "Model name '{0}' is already declared by '{1}'; registry names must be unique (case-insensitive)",
+            Declaration, DiagnosticSeverity.Error, true,
+            "Models.Create looks models up by name and alias, case-insensitively, so two declarations cannot share one.");
+
+        /// <summary>Format: <c>"{0} must be positive, got {1}"</c>.</summary>
+        public static readonly DiagnosticDescriptor NonPositiveSize = new(
+            "VIM003", "Size must be positive",
+            "{0} must be positive, got {1}",
+            Configuration, DiagnosticSeverity.Error, true,
+            "Sizes, depths, widths and epsilons of a model must be greater than zero.");
+
+        /// <summary>Format: <c>"Image size {0}x{1} does not fit patch size {2} with stride {3}: each side minus the patch size must be a non-negative multiple of the stride"</c>.</summary>
+        public static readonly DiagnosticDescriptor ImageSizeIncompatible = new(
+            "VIM004", "Image size incompatible with patch size and stride",
+            "Image size {0}x{1} does not fit patch size {2} with stride {3}: each side minus the patch size must be a non-negative multiple of the stride",
+            Configuration, DiagnosticSeverity.Error, true,
+            "The patch grid is ((side - patch) / stride + 1) per side; a remainder would silently drop border pixels and an image smaller than a patch has no patches.");
+
+        /// <summary>Format: <c>"Depth {0} must be even when Bidirectional is true (blocks pair up; upstream silently never runs the last layer)"</c>.</summary>
+        public static readonly DiagnosticDescriptor OddDepthWithBidirectional = new(
+            "VIM005", "Depth must be even for bidirectional models",
+            "Depth {0} must be even when Bidirectional is true (blocks pair up; upstream silently never runs the last layer)",
+            Configuration, DiagnosticSeverity.Error, true,
+            "With if_bidirectional the official model runs layers in pairs (2k on the sequence, 2k+1 on its reverse); an odd last layer would be registered but unused.");
+
+        /// <summary>Format: <c>"Rope cannot be combined with UseDoubleClsToken: upstream's rotary table has {0} rows for a sequence of {1} tokens and crashes"</c>.</summary>
+        public static readonly DiagnosticDescriptor RopeWithDoubleClsToken = new(
+            "VIM006", "RoPE with a double cls token",
+            "Rope cannot be combined with UseDoubleClsToken: upstream's rotary table has {0} rows for a sequence of {1} tokens and crashes",
+            Configuration, DiagnosticSeverity.Error, true,
+            "The official VisionRotaryEmbeddingFast rotates every token of an even-length sequence with one table row per patch; two extra cls tokens make the lengths disagree.");
+
+        /// <summary>Format: <c>"Rope needs Stride equal to PatchSize, got stride {0} and patch size {1}: upstream builds its table for (img/patch)^2 = {2} tokens but the sequence has {3} patches and crashes"</c>.</summary>
+        public static readonly DiagnosticDescriptor RopeWithOverlappingPatches = new(
+            "VIM007", "RoPE with stride different from the patch size",
+            "Rope needs Stride equal to PatchSize, got stride {0} and patch size {1}: upstream builds its table for (img/patch)^2 = {2} tokens but the sequence has {3} patches and crashes",
+            Configuration, DiagnosticSeverity.Error, true,
+            "The rotary table's grid is img_size // patch_size, not the patch grid of the strided convolution.");
+
+        /// <summary>Format: <c>"FinalPoolType.Max cannot be combined with a cls token: upstream then takes the maximum over the classes and returns one number per image instead of logits"</c>.</summary>
+        public static readonly DiagnosticDescriptor MaxPoolWithClsToken = new(
+            "VIM008", "Max pooling with a cls token",
+            "FinalPoolType.Max cannot be combined with a cls token: upstream then takes the maximum over the classes and returns one number per image instead of logits",
+            Configuration, DiagnosticSeverity.Error, true,
+            "With a cls token the official forward reduces the (B, classes) logits over axis 1, giving shape (B,). Set ClsToken = false to pool over tokens, or use another pool type.");
+
+        /// <summary>Format: <c>"Rope cannot be used here: {0}"</c>.</summary>
+        public static readonly DiagnosticDescriptor RopeGeometry = new(
+            "VIM009", "RoPE geometry not supported",
+            "Rope cannot be used here: {0}",
+            Configuration, DiagnosticSeverity.Error, true,
+            "Upstream's rotary embedding needs a square integer image size, an embedding width divisible by 4, and a token count that matches its table.");
+
+        /// <summary>Format: <c>"'{0}' is not usable as {1}: {2}"</c>.</summary>
+        public static readonly DiagnosticDescriptor InvalidComponentType = new(
+            "VIM010", "Invalid block or mixer type",
+            "'{0}' is not usable as {1}: {2}",
+            Declaration, DiagnosticSeverity.Error, true,
+            "VisionMamba.Block must name a class declared with [VimBlock], and VimBlock.Mixer a class declared with [MambaMixer].");
+
+        /// <summary>Format: <c>"{0} is a block option and cannot be set on the model when Block is given; set it on the block '{1}' instead"</c>.</summary>
+        public static readonly DiagnosticDescriptor BlockOptionConflict = new(
+            "VIM011", "Block option set on a model that names its block",
+            "{0} is a block option and cannot be set on the model when Block is given; set it on the block '{1}' instead",
+            Configuration, DiagnosticSeverity.Error, true,
+            "When VisionMamba.Block names a declared block, that block's attributes define the norm and mixer; a second value on the model would be ambiguous.");
+
+        /// <summary>Format: <c>"Rope with the middle cls token runs as upstream does, with misaligned positions: patch 0 is left unrotated and the cls token gets a patch's angle"</c>.</summary>
+        public static readonly DiagnosticDescriptor RopeWithMiddleClsToken = new(
+            "VIM012", "RoPE with the middle cls token is misaligned",
+            "Rope with the middle cls token runs as upstream does, with misaligned positions: patch 0 is left unrotated and the cls token gets a patch's angle",
+            Configuration, DiagnosticSeverity.Warning, true,
+            "Upstream rotates tokens 1..L-1 with table rows 0..L-2 whenever L is odd, wherever the cls token sits. The port reproduces this; use a head cls token for aligned positions.");
+
+        /// <summary>Format: <c>"NumClasses must not be negative, got {0} (0 means no head)"</c>.</summary>
+        public static readonly DiagnosticDescriptor NegativeClassCount = new(
+            "VIM013", "Negative class count",
+            "NumClasses must not be negative, got {0} (0 means no head)",
+            Configuration, DiagnosticSeverity.Error, true,
+            "num_classes = 0 gives a model without head; a negative count has no meaning.");
+
+        /// <summary>Format: <c>"Model name '{0}' is not valid: {1}"</c>.</summary>
+        public static readonly DiagnosticDescriptor InvalidModelName = new(
+            "VIM014", "Invalid model name",
+            "Model name '{0}' is not valid: {1}",
+            Declaration, DiagnosticSeverity.Error, true,
+            "Registry names are non-empty and contain no whitespace; lookups are case-insensitive.");
+
+        private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
+        {
+            [NotPartial.Id] = NotPartial,
+            [DuplicateModelName.Id] = DuplicateModelName,
+            [NonPositiveSize.Id] = NonPositiveSize,
+            [ImageSizeIncompatible.Id] = ImageSizeIncompatible,
+            [OddDepthWithBidirectional.Id] = OddDepthWithBidirectional,
+            [RopeWithDoubleClsToken.Id] = RopeWithDoubleClsToken,
+            [RopeWithOverlappingPatches.Id] = RopeWithOverlappingPatches,
+            [MaxPoolWithClsToken.Id] = MaxPoolWithClsToken,
+            [RopeGeometry.Id] = RopeGeometry,
+            [InvalidComponentType.Id] = InvalidComponentType,
+            [BlockOptionConflict.Id] = BlockOptionConflict,
+            [RopeWithMiddleClsToken.Id] = RopeWithMiddleClsToken,
+            [NegativeClassCount.Id] = NegativeClassCount,
+            [InvalidModelName.Id] = InvalidModelName,
+        };
+
+        public static DiagnosticDescriptor ById(string id) => All[id];
+    }
+}

@@ -1,0 +1,199 @@
+using Vim.Generators.Graph;
+using Vim.Generators.Specs;
+
+namespace Vim.Generators.Emit
+{
+    internal static partial class ModelEmitter
+    {
+        private static void WriteForward(SourceWriter w, ModelGraph g)
+        {
+            WriteForwardFeatures(w, g);
+            w.Line();
+            WriteForwardLogits(w, g);
+        }
+
+        private static void WriteForwardFeatures(SourceWriter w, ModelGraph g)
+        {
+            bool perToken = g.Cls == ClsPlacement.None && g.Pool is PoolKind.Max or PoolKind.All;
+            w.Line(perToken
+                ? "/// <summary>Pre-head features: all tokens after norm_f, (B, L, D).</summary>"
+                : "/// <summary>Pre-head features (B, D).</summary>");
+            w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
+            w.Open($"public override {TypeRefs.Tensor} ForwardFeatures({TypeRefs.Tensor} x)");
+            w.Line($"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);");
+            w.Line("// x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)");
+            WriteTokenAssembly(w, g);
+            if (g.Bidirectional) WriteBidirectionalLayers(w, g);
+            else WriteLayers(w, g);
+            w.Line("using (residual)");
+            w.Line("using (hidden)");
+            w.Open("");
+            WriteReadout(w, g);
+            w.Close();
+            w.Close();
+        }
+
+        private static void WriteTokenAssembly(SourceWriter w, ModelGraph g)
+        {
+            switch (g.Cls)
+            {
+                case ClsPlacement.Middle:
+                    w.Line("using var patches = _patchEmbed.Forward(x);");
+                    w.Line("// insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)");
+                    w.Line($"var hidden = {TypeRefs.TokenOps}.InsertToken(patches, _clsToken.Value, ClsPosition);");
+                    break;
+                case ClsPlacement.Head:
+                    w.Line("using var patches = _patchEmbed.Forward(x);");
+                    w.Line("// prepend the cls token -> (B, L, D)                                                     (§4.2)");
+                    w.Line($"var hidden = {TypeRefs.TokenOps}.InsertToken(patches, _clsToken.Value, 0);");
+                    break;
+                case ClsPlacement.Double:
+                    w.Line("using var patches = _patchEmbed.Forward(x);");
+                    w.Line("// [cls_head, patches, cls_tail] -> (B, M + 2, D)                                         (§4.2)");
+                    w.Line($"using var withHead = {TypeRefs.TokenOps}.InsertToken(patches, _clsTokenHead.Value, 0);");
+                    w.Line($"var hidden = {TypeRefs.TokenOps}.InsertToken(withHead, _clsTokenTail.Value, NumPatches + 1);");
+                    break;
+                default:
+                    w.Line("// no cls token: the sequence is the patches, L = M");
+                    w.Line("var hidden = _patchEmbed.Forward(x);");
+                    break;
+            }
+            if (g.AbsPosEmbed)
+            {
+                w.Line("// + pos_embed (row j goes to sequence position j; dropout is identity at inference)");
+                w.Line($"{TypeRefs.TokenOps}.AddBroadcastInPlace(hidden, _posEmbed.Value);");
+            }
+        }
+
+        private static void WriteRope(SourceWriter w, ModelGraph g, bool withResidual)
+        {
+            w.Line("// 2-D RoPE before the layer (odd L: token 0 stays unrotated)                             (§11)");
+            w.Line("_rope.ApplyInPlace(hidden);");
+            if (withResidual && g.RopeResidual) w.Line("_rope.ApplyInPlace(residual);");
+        }
+
+        private static void WriteLayers(SourceWriter w, ModelGraph g)
+        {
+            w.Line("// layer 0 has no incoming residual: residual = hidden                                   (§5.1)");
+            if (g.Rope) WriteRope(w, g, withResidual: false);
+            w.Line("var residual = hidden;");
+            w.Line("hidden = _layers[0].Mix(residual, reverse: false);");
+            w.Line("// r_{i+1} = r_i + h_i ;  h_{i+1} = Mixer_i(Norm_i(r_{i+1}))                                (§4.4)");
+            w.Line("for (int i = 1; i < Depth; i++)");
+            w.Line("{");
+            w.Line("    var previous = hidden;");
+            if (g.Rope)
+            {
+                w.Line("    _rope.ApplyInPlace(previous);");
+                if (g.RopeResidual) w.Line("    _rope.ApplyInPlace(residual);");
+            }
+            w.Line("    hidden = _layers[i].Forward(previous, residual, reverse: false);");
+            w.Line("    previous.Dispose();");
+            w.Line("}");
+        }
+
+        private static void WriteBidirectionalLayers(SourceWriter w, ModelGraph g)
+        {
+            w.Line("// Layers run in pairs: 2k on the sequence, 2k+1 on its reverse (processed in place, no flipped copies).");
+            w.Line("// Both see the same residual sum, so upstream's residual = r_f + flip(r_b) doubles it every pair. (§4.5)");
+            if (g.Rope) WriteRope(w, g, withResidual: false);
+            w.Line("var residual = hidden;");
+            w.Line("hidden = MixPair(0, residual);");
+            w.Line("for (int k = 1; k < Depth / 2; k++)");
+            w.Line("{");
+            w.Line("    var previous = hidden;");
+            if (g.Rope)
+            {
+                w.Line("    _rope.ApplyInPlace(previous);");
+                if (g.RopeResidual) w.Line("    _rope.ApplyInPlace(residual);");
+            }
+            w.Line($"    {TypeRefs.TensorOps}.AddInPlace(residual, previous);");
+            w.Line("    previous.Dispose();");
+            w.Line("    hidden = MixPair(k, residual);");
+            w.Line("}");
+        }
+
+        private static void WriteReadout(SourceWriter w, ModelGraph g)
+        {
+            string norm = g.Block.RmsNorm ? "RMSNorm" : "LayerNorm";
+            // Per-token features are returned as they are, so only the pooled readouts dispose the normed tokens.
+            bool perToken = g.Cls == ClsPlacement.None && g.Pool is PoolKind.Max or PoolKind.All;
+            string declare = perToken ? "var" : "using var";
+            w.Line($"// out = norm_f(residual + hidden), {norm}                                                (§4.6)");
+            if (g.Block.FusedAddNorm)
+            {
+                w.Line($"{declare} normed = _normF.AddForward(hidden, residual);");
+            }
+            else
+            {
+                w.Line($"{TypeRefs.TensorOps}.AddInPlace(residual, hidden);");
+                w.Line($"{declare} normed = _normF.Forward(residual);");
+            }
+            switch (g.Cls)
+            {
+                case ClsPlacement.Middle:
+                case ClsPlacement.Head:
+                    w.Line("// features = the cls token's row -> (B, D)                                              (§4.7)");
+                    w.Line($"return {TypeRefs.TokenOps}.SelectToken(normed, ClsPosition);");
+                    break;
+                case ClsPlacement.Double:
+                    w.Line("// features = (out[:, 0] + out[:, M + 1]) / 2 -> (B, D)                                  (§4.7)");
+                    w.Line($"return {TypeRefs.TokenOps}.MeanOfTwoTokens(normed, 0, NumPatches + 1);");
+                    break;
+                default:
+                    switch (g.Pool)
+                    {
+                        case PoolKind.None:
+                            w.Line("// features = the last token -> (B, D)                                                  (§4.7)");
+                            w.Line($"return {TypeRefs.TokenOps}.SelectToken(normed, SequenceLength - 1);");
+                            break;
+                        case PoolKind.Mean:
+                            w.Line("// features = mean over tokens -> (B, D)                                                (§4.7)");
+                            w.Line($"return {TypeRefs.TokenOps}.MeanOverTokens(normed);");
+                            break;
+                        default:
+                            w.Line("// features = every token -> (B, L, D)                                                  (§4.7)");
+                            w.Line("return normed;");
+                            break;
+                    }
+                    break;
+            }
+        }
+
+        private static void WriteForwardLogits(SourceWriter w, ModelGraph g)
+        {
+            bool perToken = g.Cls == ClsPlacement.None && g.Pool is PoolKind.Max or PoolKind.All;
+            w.Line(g.Cls == ClsPlacement.None && g.Pool == PoolKind.All
+                ? "/// <summary>Per-token logits (B, L, classes); features when the model has no head.</summary>"
+                : "/// <summary>Logits (B, classes); features when the model has no head.</summary>");
+            w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
+            w.Open($"public override {TypeRefs.Tensor} Forward({TypeRefs.Tensor} x)");
+            w.Line("if (_head is null) return ForwardFeatures(x);");
+            w.Line("using var features = ForwardFeatures(x);");
+            if (perToken && g.Pool == PoolKind.Max)
+            {
+                w.Line("// per-token logits (B, L, classes), then the maximum over tokens -> (B, classes)        (§4.7)");
+                w.Line("using var tokenLogits = _head.Forward(features);");
+                w.Line($"return {TypeRefs.TokenOps}.MaxOverTokens(tokenLogits);");
+            }
+            else
+            {
+                w.Line("// logits = head(features)");
+                w.Line("return _head.Forward(features);");
+            }
+            w.Close();
+            if (g.Bidirectional)
+            {
+                w.Line();
+                w.Line("/// <summary>Runs layer pair k on a residual that holds the sum, doubling the residual as upstream does.</summary>");
+                w.Open($"private {TypeRefs.Tensor} MixPair(int k, {TypeRefs.Tensor} residual)");
+                w.Line("var forward = _layers[2 * k].Mix(residual, reverse: false);");
+                w.Line("using var backward = _layers[2 * k + 1].Mix(residual, reverse: true);");
+                w.Line($"{TypeRefs.TensorOps}.AddInPlace(forward, backward);");
+                w.Line($"{TypeRefs.TensorOps}.ScaleInPlace(residual, 2f);");
+                w.Line("return forward;");
+                w.Close();
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using Vim.Runtime.Modules;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Runtime.Devices;
+
+// Shapes: B batch, L tokens, D width, E inner width, N state, R dt rank, K conv width.
+public sealed partial class CpuBackend
+{
+    /// <inheritdoc/>
+    public Tensor Linear(Tensor x, Parameter weight, Parameter? bias)
+    {
+        int outF = weight.Shape[0], inF = weight.Shape[1];
+        if (x.Shape[^1] != inF) throw new ArgumentException($"Linear({weight.Name}): input {x.Shape} does not end in {inF}, the weight is {weight.Shape}.");
+        int rows = (int)(x.Numel / inF);
+        var dims = x.Shape.ToArray();
+        dims[^1] = outF;
+        var y = Tensor.Empty(new Shape(dims), Device);
+        Kernels.Cpu.Gemm.Multiply(rows, outF, inF, x.Span, inF, weight.Value.Span, inF, y.Span, outF,
+            bias is null ? default : bias.Value.Span, accumulate: false);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor PatchEmbed(Tensor images, Parameter weight, Parameter bias, int stride)
+    {
+        int b = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
+        int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
+        int gh = (h - ph) / stride + 1, gw = (w - pw) / stride + 1;
+        var y = Tensor.Empty(new Shape(b, gh * gw, d), Device);
+        Kernels.Cpu.PatchEmbedding.Forward(images.Span, b, c, h, w, weight.Value.Span, bias.Value.Span, d, ph, pw, stride, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor AddNorm(Tensor hidden, Tensor residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
+    {
+        int d = hidden.Shape[^1];
+        var y = Tensor.Empty(hidden.Shape, Device);
+        var rows = (int)(hidden.Numel / d);
+        ReadOnlySpan<float> b = bias is null ? default : bias.Value.Span;
+        if (kind == NormKind.Rms) Kernels.Cpu.Norms.AddRmsNorm(hidden.Span, residual.Span, residual.Span, weight.Value.Span, epsilon, rows, d, y.Span);
+        else Kernels.Cpu.Norms.AddLayerNorm(hidden.Span, residual.Span, residual.Span, weight.Value.Span, b, epsilon, rows, d, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor Norm(Tensor x, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
+    {
+        int d = x.Shape[^1];
+        var y = Tensor.Empty(x.Shape, Device);
+        var rows = (int)(x.Numel / d);
+        ReadOnlySpan<float> b = bias is null ? default : bias.Value.Span;
+        if (kind == NormKind.Rms) Kernels.Cpu.Norms.RmsNorm(x.Span, weight.Value.Span, epsilon, rows, d, y.Span);
+        else Kernels.Cpu.Norms.LayerNorm(x.Span, weight.Value.Span, b, epsilon, rows, d, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public MambaBranch MambaPrepare(Tensor xz, int dInner, Parameter convWeight, Parameter? convBias, Parameter xProjWeight, Parameter dtProjWeight, int dState, bool reverse)
+    {
+        int b = xz.Shape[0], l = xz.Shape[1], e = dInner, k = convWeight.Shape[^1];
+        int r = dtProjWeight.Shape[1], rows = b * l, xdblWidth = xProjWeight.Shape[0];
+        var u = Tensor.Empty(new Shape(b, l, e), Device);
+        Kernels.Cpu.CausalConv1d.ForwardSilu(xz.Span, b, l, e, ldx: 2 * e, convWeight.Value.Span, k,
+            convBias is null ? default : convBias.Value.Span, reverse, u.Span);
+        var xDbl = Tensor.Empty(new Shape(b, l, xdblWidth), Device);
+        Kernels.Cpu.Gemm.Multiply(rows, xdblWidth, e, u.Span, e, xProjWeight.Value.Span, e, xDbl.Span, xdblWidth, default, accumulate: false);
+        var delta = Tensor.Empty(new Shape(b, l, e), Device);
+        // Δ_raw = x_dbl[..., :R] · dt_projᵀ, read in place through the row stride R + 2N.
+        Kernels.Cpu.Gemm.Multiply(rows, e, r, xDbl.Span, xdblWidth, dtProjWeight.Value.Span, r, delta.Span, e, default, accumulate: false);
+        return new MambaBranch(u, xDbl, delta, r, dState);
+    }
+
+    /// <inheritdoc/>
+    public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale)
+    {
+        int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
+        int width = branch.XDbl.Shape[2];
+        float[] a = NegExp(aLog);
+        var xdbl = branch.XDbl.Span;
+        Kernels.Cpu.SelectiveScan.Forward(new Kernels.Cpu.SelectiveScanArgs
+        {
+            Batch = b,
+            Length = l,
+            Channels = e,
+            State = n,
+        }, branch.U.Span, branch.DeltaRaw.Span, dtBias.Value.Span, softplus: true, a,
+            xdbl[r..], xdbl[(r + n)..], width, dSkip.Value.Span, xz.Span[e..], 2 * e, reverse, output.Span, accumulate, scale);
+    }
+
+    private static float[] NegExp(Parameter aLog)
+    {
+        // A = −exp(A_log) in fp32 (mamba_simple.py); cached per parameter version.
+        if (aLog.BackendCache is float[] cached && aLog.CacheVersion == aLog.Version) return cached;
+        var values = aLog.Value.Span;
+        var a = new float[values.Length];
+        for (int i = 0; i < a.Length; i++) a[i] = -MathF.Exp(values[i]);
+        aLog.BackendCache = a;
+        aLog.CacheVersion = aLog.Version;
+        return a;
+    }
+
+    /// <inheritdoc/>
+    public Tensor InsertToken(Tensor tokens, Tensor token, int position)
+    {
+        int b = tokens.Shape[0], m = tokens.Shape[1], d = tokens.Shape[2];
+        if (token.Numel != d) throw new ArgumentException($"InsertToken: token {token.Shape} does not have width {d}.");
+        if ((uint)position > (uint)m) throw new ArgumentOutOfRangeException(nameof(position), $"InsertToken: position {position} outside 0..{m}.");
+        var y = Tensor.Empty(new Shape(b, m + 1, d), Device);
+        var src = tokens.Span;
+        var dst = y.Span;
+        for (int i = 0; i < b; i++)
+        {
+            var s = src.Slice(i * m * d, m * d);
+            var o = dst.Slice(i * (m + 1) * d, (m + 1) * d);
+            s[..(position * d)].CopyTo(o);
+            token.Span.CopyTo(o[(position * d)..]);
+            s[(position * d)..].CopyTo(o[((position + 1) * d)..]);
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public void AddBroadcastInPlace(Tensor x, Tensor addend)
+    {
+        int inner = (int)addend.Numel;
+        if (x.Numel % inner != 0) throw new ArgumentException($"AddBroadcast: {addend.Shape} does not broadcast over {x.Shape}.");
+        var s = x.Span;
+        for (int start = 0; start < s.Length; start += inner) Kernels.Cpu.Elementwise.AddInPlace(s.Slice(start, inner), addend.Span);
+    }
+
+    /// <inheritdoc/>
+    public void AddInPlace(Tensor a, Tensor b)
+    {
+        if (a.Numel != b.Numel) throw new ArgumentException($"AddInPlace: shapes {a.Shape} and {b.Shape} differ.");
+        Kernels.Cpu.Elementwise.AddInPlace(a.Span, b.Span);
+    }
+
+    /// <inheritdoc/>
+    public void ScaleInPlace(Tensor a, float scale) => Kernels.Cpu.Elementwise.ScaleInPlace(a.Span, scale);
+
+    /// <inheritdoc/>
+    public void MultiplyLastAxisInPlace(Tensor a, Tensor v)
+    {
+        int d = (int)v.Numel;
+        var s = a.Span;
+        for (int start = 0; start < s.Length; start += d) Kernels.Cpu.Elementwise.MultiplyInPlace(s.Slice(start, d), v.Span);
+    }
+
+    /// <inheritdoc/>
+    public Tensor SelectToken(Tensor x, int position)
+    {
+        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
+        var y = Tensor.Empty(new Shape(b, d), Device);
+        for (int i = 0; i < b; i++) x.Span.Slice((i * l + position) * d, d).CopyTo(y.Span.Slice(i * d, d));
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor MeanOfTwoTokens(Tensor x, int i, int j)
+    {
+        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
+        var y = Tensor.Empty(new Shape(b, d), Device);
+        var s = x.Span;
+        var o = y.Span;
+        for (int n = 0; n < b; n++)
+        {
+            for (int c = 0; c < d; c++) o[n * d + c] = (s[(n * l + i) * d + c] + s[(n * l + j) * d + c]) / 2;
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor MeanOverTokens(Tensor x)
+    {
+        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
+        var y = Tensor.Empty(new Shape(b, d), Device);
+        Kernels.Cpu.Pooling.MeanOverTokens(x.Span, b, l, d, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor MaxOverTokens(Tensor x)
+    {
+        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
+        var y = Tensor.Empty(new Shape(b, d), Device);
+        Kernels.Cpu.Pooling.MaxOverTokens(x.Span, b, l, d, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public void RopeInPlace(Tensor x, Tensor cos, Tensor sin)
+    {
+        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
+        Kernels.Cpu.Rope.ApplyInPlace(x.Span, b, l, d, cos.Span, sin.Span, cos.Shape[0]);
+    }
+}

@@ -1,0 +1,53 @@
+using Vim.Runtime.Checkpoints;
+using Vim.Runtime.Devices;
+using Vim.Runtime.Registry;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Runtime.Modules;
+
+/// <summary>A registered image model: what every generated model class derives from.</summary>
+public abstract class ImageModel : Module
+{
+    /// <summary>Creates the model with parameters on <paramref name="device"/> (CPU or meta).</summary>
+    protected ImageModel(Device device) : base(device)
+    {
+    }
+
+    /// <summary>The registry entry: name, aliases, default configuration.</summary>
+    public abstract ModelInfo Info { get; }
+
+    /// <summary>Logits for normalised images (B, C, H, W).</summary>
+    public abstract Tensor Forward(Tensor x);
+
+    /// <summary>Pre-head features for normalised images (B, C, H, W).</summary>
+    public abstract Tensor ForwardFeatures(Tensor x);
+
+    /// <summary>Moves the parameters to <paramref name="device"/>; returns this model.</summary>
+    public new ImageModel To(Device device)
+    {
+        base.To(device);
+        return this;
+    }
+
+    /// <summary>
+    /// Loads a <c>.safetensors</c> or PyTorch <c>.pth</c> checkpoint (its <paramref name="entry"/> dict, <c>model</c> by
+    /// default, as the official training code writes it). Strict: every missing, unexpected and mis-shaped key is
+    /// named in one <see cref="CheckpointMismatchException"/> and the model is left unchanged.
+    /// </summary>
+    public void LoadCheckpoint(string path, string entry = "model", bool strict = true)
+    {
+        var tensors = CheckpointReader.Load(path, entry);
+        try
+        {
+            LoadStateDict(tensors, strict);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Writes the parameters to a <c>.safetensors</c> file under their official keys, in state-dict order.</summary>
+    public void SaveSafetensors(string path) =>
+        SafeTensors.Save(path, StateDict(), new Dictionary<string, string> { ["format"] = "pt", ["model"] = Info.Name });
+}

@@ -1,0 +1,72 @@
+using Vim.Runtime.Devices;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Runtime.Modules;
+
+/// <summary>A named, shaped tensor of a module: a learned weight or a persistent buffer (both appear in the state dict).</summary>
+public sealed class Parameter
+{
+    private Tensor _value;
+
+    internal Parameter(string name, Shape shape, ParameterInit init, Device device, bool isBuffer)
+    {
+        Name = name;
+        Shape = shape;
+        Init = init;
+        IsBuffer = isBuffer;
+        _value = Tensor.Zeros(shape, device);
+    }
+
+    /// <summary>The key relative to its module (e.g. <c>A_log</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The shape the model expects.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>How a fresh model fills it (the official initialisation).</summary>
+    public ParameterInit Init { get; }
+
+    /// <summary>Whether this is a persistent buffer (e.g. RoPE tables) rather than a learned weight.</summary>
+    public bool IsBuffer { get; }
+
+    /// <summary>Incremented whenever the value changes, so backends can cache derived forms (packed weights).</summary>
+    public int Version { get; private set; }
+
+    /// <summary>A backend's cached derived form of the value, valid while <see cref="CacheVersion"/> equals <see cref="Version"/>.</summary>
+    internal object? BackendCache { get; set; }
+
+    /// <summary>The <see cref="Version"/> that <see cref="BackendCache"/> was computed from.</summary>
+    internal int CacheVersion { get; set; } = -1;
+
+    /// <summary>The current value.</summary>
+    /// <exception cref="ArgumentException">A new value has another shape.</exception>
+    public Tensor Value
+    {
+        get => _value;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Shape != Shape) throw new ArgumentException($"Parameter '{Name}': expected shape {Shape}, got {value.Shape}.");
+            var old = _value;
+            _value = value.Device == old.Device ? value : value.To(old.Device);
+            if (!ReferenceEquals(old, _value)) old.Dispose();
+            MarkChanged();
+        }
+    }
+
+    /// <summary>Invalidates cached derived forms after the value was modified in place.</summary>
+    public void MarkChanged()
+    {
+        Version++;
+        BackendCache = null;
+    }
+
+    internal void MoveTo(Device device)
+    {
+        if (_value.Device == device) return;
+        var moved = _value.To(device);
+        _value.Dispose();
+        _value = moved;
+        MarkChanged();
+    }
+}

@@ -1,0 +1,17 @@
+using Vim.Runtime.Devices;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Runtime.Ops;
+
+/// <summary>Elementwise in-place operations used by generated model code.</summary>
+public static class TensorOps
+{
+    /// <summary>a += b (same element count, same device).</summary>
+    public static void AddInPlace(Tensor a, Tensor b) => Backends.For(a.Device).AddInPlace(a, b);
+
+    /// <summary>a *= scale.</summary>
+    public static void ScaleInPlace(Tensor a, float scale) => Backends.For(a.Device).ScaleInPlace(a, scale);
+
+    /// <summary>a (…, D) *= v (D), per channel.</summary>
+    public static void MultiplyLastAxisInPlace(Tensor a, Tensor v) => Backends.For(a.Device).MultiplyLastAxisInPlace(a, v);
+}
