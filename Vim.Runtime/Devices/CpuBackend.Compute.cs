@@ -1,3 +1,4 @@
+using Vim.Kernels.Cpu;
 using Vim.Runtime.Modules;
 using Vim.Runtime.Tensors;
 
@@ -15,9 +16,19 @@ public sealed partial class CpuBackend
         var dims = x.Shape.ToArray();
         dims[^1] = outF;
         var y = Tensor.Empty(new Shape(dims), Device);
-        Kernels.Cpu.Gemm.Multiply(rows, outF, inF, x.Span, inF, weight.Value.Span, inF, y.Span, outF,
-            bias is null ? default : bias.Value.Span, accumulate: false);
+        Gemm.Multiply(rows, x.Span, inF, Packed(weight), y.Span, outF, bias is null ? default : bias.Value.Span, accumulate: false);
         return y;
+    }
+
+    private static PackedMatrix Packed(Parameter weight)
+    {
+        // Weights are constant between loads: pack once per parameter version (the GEMM's B panels).
+        if (weight.BackendCache is PackedMatrix packed && weight.CacheVersion == weight.Version) return packed;
+        int n = weight.Shape[0], k = (int)(weight.Shape.Numel / n);
+        packed = Gemm.Pack(weight.Value.Span, n, k, k);
+        weight.BackendCache = packed;
+        weight.CacheVersion = weight.Version;
+        return packed;
     }
 
     /// <inheritdoc/>
@@ -27,7 +38,7 @@ public sealed partial class CpuBackend
         int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
         int gh = (h - ph) / stride + 1, gw = (w - pw) / stride + 1;
         var y = Tensor.Empty(new Shape(b, gh * gw, d), Device);
-        Kernels.Cpu.PatchEmbedding.Forward(images.Span, b, c, h, w, weight.Value.Span, bias.Value.Span, d, ph, pw, stride, y.Span);
+        PatchEmbedding.Forward(images.Span, b, c, h, w, weight.Value.Span, bias.Value.Span, d, ph, pw, stride, y.Span);
         return y;
     }
 
@@ -38,8 +49,8 @@ public sealed partial class CpuBackend
         var y = Tensor.Empty(hidden.Shape, Device);
         var rows = (int)(hidden.Numel / d);
         ReadOnlySpan<float> b = bias is null ? default : bias.Value.Span;
-        if (kind == NormKind.Rms) Kernels.Cpu.Norms.AddRmsNorm(hidden.Span, residual.Span, residual.Span, weight.Value.Span, epsilon, rows, d, y.Span);
-        else Kernels.Cpu.Norms.AddLayerNorm(hidden.Span, residual.Span, residual.Span, weight.Value.Span, b, epsilon, rows, d, y.Span);
+        if (kind == NormKind.Rms) Norms.AddRmsNorm(rows, d, hidden.Span, residual.Span, residual.Span, weight.Value.Span, epsilon, y.Span);
+        else Norms.AddLayerNorm(rows, d, hidden.Span, residual.Span, residual.Span, weight.Value.Span, b, epsilon, y.Span);
         return y;
     }
 
@@ -50,8 +61,8 @@ public sealed partial class CpuBackend
         var y = Tensor.Empty(x.Shape, Device);
         var rows = (int)(x.Numel / d);
         ReadOnlySpan<float> b = bias is null ? default : bias.Value.Span;
-        if (kind == NormKind.Rms) Kernels.Cpu.Norms.RmsNorm(x.Span, weight.Value.Span, epsilon, rows, d, y.Span);
-        else Kernels.Cpu.Norms.LayerNorm(x.Span, weight.Value.Span, b, epsilon, rows, d, y.Span);
+        if (kind == NormKind.Rms) Norms.RmsNorm(rows, d, x.Span, weight.Value.Span, epsilon, y.Span);
+        else Norms.LayerNorm(rows, d, x.Span, weight.Value.Span, b, epsilon, y.Span);
         return y;
     }
 
@@ -61,13 +72,12 @@ public sealed partial class CpuBackend
         int b = xz.Shape[0], l = xz.Shape[1], e = dInner, k = convWeight.Shape[^1];
         int r = dtProjWeight.Shape[1], rows = b * l, xdblWidth = xProjWeight.Shape[0];
         var u = Tensor.Empty(new Shape(b, l, e), Device);
-        Kernels.Cpu.CausalConv1d.ForwardSilu(xz.Span, b, l, e, ldx: 2 * e, convWeight.Value.Span, k,
-            convBias is null ? default : convBias.Value.Span, reverse, u.Span);
+        CausalConv1d.Forward(b, l, e, xz.Span, 2 * e, convWeight.Value.Span, k, convBias is null ? default : convBias.Value.Span, u.Span, reverse);
         var xDbl = Tensor.Empty(new Shape(b, l, xdblWidth), Device);
-        Kernels.Cpu.Gemm.Multiply(rows, xdblWidth, e, u.Span, e, xProjWeight.Value.Span, e, xDbl.Span, xdblWidth, default, accumulate: false);
+        Gemm.Multiply(rows, u.Span, e, Packed(xProjWeight), xDbl.Span, xdblWidth, default, accumulate: false);
         var delta = Tensor.Empty(new Shape(b, l, e), Device);
         // Δ_raw = x_dbl[..., :R] · dt_projᵀ, read in place through the row stride R + 2N.
-        Kernels.Cpu.Gemm.Multiply(rows, e, r, xDbl.Span, xdblWidth, dtProjWeight.Value.Span, r, delta.Span, e, default, accumulate: false);
+        Gemm.Multiply(rows, xDbl.Span, xdblWidth, Packed(dtProjWeight), delta.Span, e, default, accumulate: false);
         return new MambaBranch(u, xDbl, delta, r, dState);
     }
 
@@ -78,14 +88,9 @@ public sealed partial class CpuBackend
         int width = branch.XDbl.Shape[2];
         float[] a = NegExp(aLog);
         var xdbl = branch.XDbl.Span;
-        Kernels.Cpu.SelectiveScan.Forward(new Kernels.Cpu.SelectiveScanArgs
-        {
-            Batch = b,
-            Length = l,
-            Channels = e,
-            State = n,
-        }, branch.U.Span, branch.DeltaRaw.Span, dtBias.Value.Span, softplus: true, a,
-            xdbl[r..], xdbl[(r + n)..], width, dSkip.Value.Span, xz.Span[e..], 2 * e, reverse, output.Span, accumulate, scale);
+        // B and C are columns R.. and R+N.. of x_dbl; z is the second half of each xz row: both read in place.
+        SelectiveScan.Forward(b, l, e, n, branch.U.Span, branch.DeltaRaw.Span, dtBias.Value.Span, softplus: true, a,
+            xdbl[r..], xdbl[(r + n)..], width, dSkip.Value.Span, xz.Span[e..], 2 * e, output.Span, scale, accumulate, reverse);
     }
 
     private static float[] NegExp(Parameter aLog)
@@ -126,25 +131,27 @@ public sealed partial class CpuBackend
         int inner = (int)addend.Numel;
         if (x.Numel % inner != 0) throw new ArgumentException($"AddBroadcast: {addend.Shape} does not broadcast over {x.Shape}.");
         var s = x.Span;
-        for (int start = 0; start < s.Length; start += inner) Kernels.Cpu.Elementwise.AddInPlace(s.Slice(start, inner), addend.Span);
+        for (int start = 0; start < s.Length; start += inner) Elementwise.AddInPlace(s.Slice(start, inner), addend.Span);
     }
 
     /// <inheritdoc/>
     public void AddInPlace(Tensor a, Tensor b)
     {
         if (a.Numel != b.Numel) throw new ArgumentException($"AddInPlace: shapes {a.Shape} and {b.Shape} differ.");
-        Kernels.Cpu.Elementwise.AddInPlace(a.Span, b.Span);
+        Elementwise.AddInPlace(a.Span, b.Span);
     }
 
     /// <inheritdoc/>
-    public void ScaleInPlace(Tensor a, float scale) => Kernels.Cpu.Elementwise.ScaleInPlace(a.Span, scale);
+    public void ScaleInPlace(Tensor a, float scale) => Elementwise.Scale(a.Span, scale, a.Span);
 
     /// <inheritdoc/>
     public void MultiplyLastAxisInPlace(Tensor a, Tensor v)
     {
         int d = (int)v.Numel;
         var s = a.Span;
-        for (int start = 0; start < s.Length; start += d) Kernels.Cpu.Elementwise.MultiplyInPlace(s.Slice(start, d), v.Span);
+        var scale = v.Span;
+        // Only the optional layer scale (gamma) uses this; a plain loop is enough.
+        for (int i = 0; i < s.Length; i++) s[i] *= scale[i % d];
     }
 
     /// <inheritdoc/>
@@ -175,7 +182,7 @@ public sealed partial class CpuBackend
     {
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
-        Kernels.Cpu.Pooling.MeanOverTokens(x.Span, b, l, d, y.Span);
+        Pooling.MeanOverTokens(x.Span, b, l, d, y.Span);
         return y;
     }
 
@@ -184,7 +191,7 @@ public sealed partial class CpuBackend
     {
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
-        Kernels.Cpu.Pooling.MaxOverTokens(x.Span, b, l, d, y.Span);
+        Pooling.MaxOverTokens(x.Span, b, l, d, y.Span);
         return y;
     }
 
@@ -192,6 +199,6 @@ public sealed partial class CpuBackend
     public void RopeInPlace(Tensor x, Tensor cos, Tensor sin)
     {
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
-        Kernels.Cpu.Rope.ApplyInPlace(x.Span, b, l, d, cos.Span, sin.Span, cos.Shape[0]);
+        Rope.ApplyInPlace(x.Span, b, l, d, cos.Span, sin.Span, cos.Shape[0]);
     }
 }

@@ -87,7 +87,7 @@ internal sealed record DtBiasInit(double Min, double Max, double Floor) : Parame
         {
             double dt = Math.Max(Math.Exp(random.NextDouble() * (hi - lo) + lo), Floor);
             // inverse of softplus: dt + log(1 - exp(-dt))
-            values[i] = (float)(dt + Math.Log(-Math.Expm1(-dt)));
+            values[i] = (float)(dt + Math.Log(1 - Math.Exp(-dt)));
         }
     }
 }
