@@ -1,0 +1,123 @@
+// Depthwise causal conv1d over tokens followed by SiLU. x: (B, L, ·) with row stride ldx and batch
+// stride L·ldx (the first E columns of the (B, L, 2E) in_proj output); weight (E, K); bias (E) or
+// empty; output u: (B, L, E) contiguous.
+//   forward: u[t,c] = silu(bias[c] + Σ_k w[c,k] · x[t−(K−1)+k, c])
+//   reverse: u[t,c] = silu(bias[c] + Σ_k w[c,k] · x[t+(K−1)−k, c])  (the conv of the token-flipped
+//            sequence, stored back at original positions), x outside [0, L) reads as 0.
+using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Vim.Kernels.Cpu;
+
+/// <summary>Mamba's causal depthwise convolution + SiLU, forward or on the reversed sequence.</summary>
+public static unsafe class CausalConv1d
+{
+    private const int TokensPerTask = 32;
+
+    /// <summary>Computes u = silu(causal_conv1d(x)) per channel; see the file header for the exact indices.</summary>
+    /// <param name="batch">B.</param>
+    /// <param name="length">L, tokens per sequence.</param>
+    /// <param name="channels">E, channels (the conv is depthwise).</param>
+    /// <param name="x">Input rows of at least E values, row stride <paramref name="ldx"/>, batch stride L·ldx.</param>
+    /// <param name="ldx">Row stride of x (≥ E).</param>
+    /// <param name="weight">Weight (E, K), PyTorch's (E, 1, K) flattened.</param>
+    /// <param name="kernelSize">K.</param>
+    /// <param name="bias">Bias (E), or empty for none.</param>
+    /// <param name="output">u, (B, L, E) contiguous.</param>
+    /// <param name="reverse">Convolve the token-reversed sequence, storing at original positions.</param>
+    public static void Forward(int batch, int length, int channels, ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> weight, int kernelSize,
+        ReadOnlySpan<float> bias, Span<float> output, bool reverse)
+    {
+        const string Name = "CausalConv1d.Forward";
+        Guard.NonNegative(Name, nameof(batch), batch);
+        Guard.NonNegative(Name, nameof(length), length);
+        Guard.Positive(Name, nameof(channels), channels);
+        Guard.Positive(Name, nameof(kernelSize), kernelSize);
+        Guard.Matrix(Name, nameof(x), x.Length, batch * length, channels, ldx);
+        Guard.Exactly(Name, nameof(weight), weight.Length, (long)channels * kernelSize, $"(E={channels}, K={kernelSize})");
+        Guard.OptionalExactly(Name, nameof(bias), bias.Length, channels, $"E={channels}");
+        Guard.AtLeast(Name, nameof(output), output.Length, (long)batch * length * channels, $"(B={batch}, L={length}, E={channels})");
+        if (batch == 0 || length == 0)
+        {
+            return;
+        }
+
+        // Transposed weight (K, E) and a dense bias so a vector of 8 channels is one load.
+        float[] wt = ArrayPool<float>.Shared.Rent(kernelSize * channels + channels);
+        try
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                for (int k = 0; k < kernelSize; k++)
+                {
+                    wt[k * channels + c] = weight[c * kernelSize + k];
+                }
+
+                wt[kernelSize * channels + c] = bias.IsEmpty ? 0f : bias[c];
+            }
+
+            fixed (float* px = x)
+            fixed (float* pw = wt)
+            fixed (float* po = output)
+            {
+                nint xp = (nint)px, wp = (nint)pw, op = (nint)po;
+                int chunks = (length + TokensPerTask - 1) / TokensPerTask;
+                bool parallel = (long)batch * length * channels >= 1 << 16;
+                int e = channels, kk = kernelSize, l = length;
+                KernelThreading.For(batch * chunks, parallel, task =>
+                {
+                    int b = task / chunks;
+                    int t0 = task % chunks * TokensPerTask;
+                    int t1 = Math.Min(l, t0 + TokensPerTask);
+                    float* xb = (float*)xp + (long)b * l * ldx;
+                    float* ob = (float*)op + (long)b * l * e;
+                    Range(xb, ldx, (float*)wp, kk, e, l, ob, t0, t1, reverse);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(wt);
+        }
+    }
+
+    private static void Range(float* x, int ldx, float* wt, int kernelSize, int channels, int length, float* output, int t0, int t1, bool reverse)
+    {
+        float* bias = wt + kernelSize * channels;
+        int vectorEnd = Simd.IsAvailable ? channels & ~7 : 0;
+        for (int t = t0; t < t1; t++)
+        {
+            float* orow = output + (long)t * channels;
+            for (int c = 0; c < vectorEnd; c += 8)
+            {
+                Vector256<float> acc = Avx.LoadVector256(bias + c);
+                for (int k = 0; k < kernelSize; k++)
+                {
+                    int src = reverse ? t + (kernelSize - 1) - k : t - (kernelSize - 1) + k;
+                    if ((uint)src < (uint)length)
+                    {
+                        acc = Fma.MultiplyAdd(Avx.LoadVector256(wt + k * channels + c), Avx.LoadVector256(x + (long)src * ldx + c), acc);
+                    }
+                }
+
+                Avx.Store(orow + c, VecMath.Silu(acc));
+            }
+
+            for (int c = vectorEnd; c < channels; c++)
+            {
+                float acc = bias[c];
+                for (int k = 0; k < kernelSize; k++)
+                {
+                    int src = reverse ? t + (kernelSize - 1) - k : t - (kernelSize - 1) + k;
+                    if ((uint)src < (uint)length)
+                    {
+                        acc += wt[k * channels + c] * x[(long)src * ldx + c];
+                    }
+                }
+
+                orow[c] = ScalarMath.Silu(acc);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// Micro-benchmarks of the CPU kernels at the vim_tiny shapes (batch 8, L = 197, D = 192, E = 384,
+// N = 16, R = 12): GFLOP/s for the GEMMs, microseconds per call for everything else.
+using System.Diagnostics;
+
+namespace Vim.Kernels.Cpu;
+
+/// <summary>Console benchmarks of the CPU kernels (not tests; run in Release).</summary>
+public static class KernelBenchmarks
+{
+    /// <summary>Runs every benchmark and writes one line per measurement to <paramref name="output"/>.</summary>
+    /// <param name="output">Where to write the results.</param>
+    public static void Run(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine($"threads={KernelThreading.MaxDegreeOfParallelism} simd={Simd.IsAvailable}");
+        const int M = 8 * 197;
+        int saved = KernelThreading.MaxDegreeOfParallelism;
+        KernelThreading.MaxDegreeOfParallelism = 1;
+        GemmCase(output, "in_proj 1T", M, 768, 192, 192);
+        GemmCase(output, "out_proj 1T", M, 192, 384, 384);
+        KernelThreading.MaxDegreeOfParallelism = saved;
+        GemmCase(output, "in_proj", M, 768, 192, 192);
+        GemmCase(output, "x_proj", M, 44, 384, 384);
+        GemmCase(output, "dt_proj", M, 384, 12, 44);
+        GemmCase(output, "out_proj", M, 192, 384, 384);
+        GemmCase(output, "head", 8, 1000, 192, 192);
+        GemmCase(output, "patch_embed", 8 * 196, 192, 768, 768);
+        BenchmarkExtras.Run(output);
+    }
+
+    private static void GemmCase(TextWriter output, string name, int m, int n, int k, int lda)
+    {
+        float[] a = Random((m - 1) * lda + k, 1);
+        PackedMatrix b = Gemm.Pack(Random(n * k, 2), n, k, k);
+        float[] bias = Random(n, 3);
+        float[] c = new float[m * n];
+        double us = Time(() => Gemm.Multiply(m, a, lda, b, c, n, bias, false));
+        double gflops = 2.0 * m * n * k / (us * 1e3);
+        output.WriteLine($"gemm {name,-12} m={m,5} n={n,5} k={k,4}: {us,9:F1} us  {gflops,6:F1} GFLOP/s");
+    }
+
+    /// <summary>Best-of-7 microseconds per call over batches lasting ~50 ms each, after a warm-up.</summary>
+    internal static double Time(Action action)
+    {
+        action();
+        var sw = Stopwatch.StartNew();
+        int reps = 0;
+        while (sw.ElapsedMilliseconds < 50)
+        {
+            action();
+            reps++;
+        }
+
+        var samples = new double[7];
+        for (int s = 0; s < samples.Length; s++)
+        {
+            sw.Restart();
+            for (int r = 0; r < reps; r++)
+            {
+                action();
+            }
+
+            samples[s] = sw.Elapsed.TotalMicroseconds / reps;
+        }
+
+        // The minimum, not the median: this machine is shared, and other processes only ever add time.
+        return samples.Min();
+    }
+
+    internal static float[] Random(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            x[i] = (float)(rng.NextDouble() * 2 - 1);
+        }
+
+        return x;
+    }
+}

@@ -1,0 +1,231 @@
+// Mamba's selective scan, per batch b, channel c (E of them), state n (N of them), fp32 state:
+//   delta[t,c] = softplus(dtRaw[t,c] + dtBias[c])   (or without softplus)
+//   h_t[n]     = exp(delta·A[c,n]) · h_{t−1}[n] + delta · B[t,n] · u[t,c],   h_{−1} = 0
+//   y[t,c]     = Σ_n C[t,n]·h_t[n] + D[c]·u[t,c];   y *= silu(z[t,c]) when z is given
+//   out[t,c]   = (accumulate ? out[t,c] : 0) + scale·y[t,c]
+// u, dtRaw, out: (B, L, E) contiguous. A: (E, N). B, C: N columns of rows spaced ldBC apart (slices of
+// x_dbl (B, L, R+2N)). z: E columns of rows spaced ldz apart. reverse runs the recurrence from t = L−1
+// down to 0 while reading and writing at the original positions.
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Vim.Kernels.Cpu;
+
+/// <summary>The selective-scan recurrence of Mamba, vectorised over 8 channels at a time.</summary>
+public static unsafe class SelectiveScan
+{
+    private const int MaxStackState = 256;
+
+    /// <summary>Runs the scan for every (batch, channel); see the file header for the exact formula.</summary>
+    /// <param name="batch">B.</param>
+    /// <param name="length">L.</param>
+    /// <param name="channels">E.</param>
+    /// <param name="state">N.</param>
+    /// <param name="u">Input u, (B, L, E) contiguous.</param>
+    /// <param name="dtRaw">Raw step sizes before bias/softplus, (B, L, E) contiguous.</param>
+    /// <param name="dtBias">Step-size bias (E), or empty.</param>
+    /// <param name="softplus">Apply softplus (threshold 20) to dtRaw + dtBias.</param>
+    /// <param name="a">A = −exp(A_log), (E, N).</param>
+    /// <param name="b">B[t, n] at b[(batch·L + t)·ldBC + n].</param>
+    /// <param name="c">C[t, n] at c[(batch·L + t)·ldBC + n].</param>
+    /// <param name="ldBC">Row stride of B and C (≥ N).</param>
+    /// <param name="dSkip">Skip weight D (E), or empty for none.</param>
+    /// <param name="z">Gate z[t, e] at z[(batch·L + t)·ldz + e], or empty for no gate.</param>
+    /// <param name="ldz">Row stride of z (ignored when z is empty).</param>
+    /// <param name="output">Output, (B, L, E) contiguous.</param>
+    /// <param name="scale">Multiplier applied to y before it is stored or added.</param>
+    /// <param name="accumulate">Add to output instead of overwriting it.</param>
+    /// <param name="reverse">Scan from the last token to the first.</param>
+    public static void Forward(int batch, int length, int channels, int state,
+        ReadOnlySpan<float> u, ReadOnlySpan<float> dtRaw, ReadOnlySpan<float> dtBias, bool softplus,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int ldBC,
+        ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz,
+        Span<float> output, float scale, bool accumulate, bool reverse)
+    {
+        const string Name = "SelectiveScan.Forward";
+        Guard.NonNegative(Name, nameof(batch), batch);
+        Guard.NonNegative(Name, nameof(length), length);
+        Guard.Positive(Name, nameof(channels), channels);
+        Guard.Positive(Name, nameof(state), state);
+        if (state > MaxStackState)
+        {
+            throw new ArgumentException($"{Name}: state size {state} exceeds the supported maximum {MaxStackState}.", nameof(state));
+        }
+
+        long rows = (long)batch * length;
+        string shape = $"(B={batch}, L={length}, E={channels})";
+        Guard.AtLeast(Name, nameof(u), u.Length, rows * channels, shape);
+        Guard.AtLeast(Name, nameof(dtRaw), dtRaw.Length, rows * channels, shape);
+        Guard.OptionalExactly(Name, nameof(dtBias), dtBias.Length, channels, $"E={channels}");
+        Guard.Exactly(Name, nameof(a), a.Length, (long)channels * state, $"(E={channels}, N={state})");
+        Guard.Matrix(Name, nameof(b), b.Length, (int)rows, state, ldBC);
+        Guard.Matrix(Name, nameof(c), c.Length, (int)rows, state, ldBC);
+        Guard.OptionalExactly(Name, nameof(dSkip), dSkip.Length, channels, $"E={channels}");
+        if (!z.IsEmpty)
+        {
+            Guard.Matrix(Name, nameof(z), z.Length, (int)rows, channels, ldz);
+        }
+
+        Guard.AtLeast(Name, nameof(output), output.Length, rows * channels, shape);
+        if (rows == 0)
+        {
+            return;
+        }
+
+        fixed (float* pu = u)
+        fixed (float* pdt = dtRaw)
+        fixed (float* pdb = dtBias)
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pd = dSkip)
+        fixed (float* pz = z)
+        fixed (float* po = output)
+        {
+            var args = new ScanArgs
+            {
+                Length = length, Channels = channels, State = state, U = pu, DtRaw = pdt, DtBias = pdb, Softplus = softplus,
+                A = pa, B = pb, C = pc, LdBC = ldBC, DSkip = pd, Z = pz, Ldz = ldz, Output = po, Scale = scale,
+                Accumulate = accumulate, Reverse = reverse,
+            };
+
+            int vectorGroups = Simd.IsAvailable ? channels / 8 : 0;
+            int tailChannels = channels - vectorGroups * 8;
+            int tasksPerBatch = vectorGroups + (tailChannels > 0 ? 1 : 0);
+            bool parallel = rows * channels * state >= 1 << 16;
+            KernelThreading.For(batch * tasksPerBatch, parallel, task =>
+            {
+                int bi = task / tasksPerBatch, g = task % tasksPerBatch;
+                if (g < vectorGroups)
+                {
+                    ScanGroup8(args, bi, g * 8);
+                }
+                else
+                {
+                    for (int ch = vectorGroups * 8; ch < channels; ch++)
+                    {
+                        ScanChannel(args, bi, ch);
+                    }
+                }
+            });
+        }
+    }
+
+    private struct ScanArgs
+    {
+        public int Length, Channels, State, LdBC, Ldz;
+        public float* U, DtRaw, DtBias, A, B, C, DSkip, Z, Output;
+        public float Scale;
+        public bool Softplus, Accumulate, Reverse;
+    }
+
+    /// <summary>Eight adjacent channels of one sequence: every per-token load of u/dt/z/out is one vector,
+    /// and B/C values are broadcasts shared by the 8 lanes, so no horizontal sums are needed.</summary>
+    private static void ScanGroup8(in ScanArgs s, int batchIndex, int c0)
+    {
+        int n = s.State, e = s.Channels;
+        float* h = stackalloc float[n * 8];
+        float* at = stackalloc float[n * 8];
+        for (int j = 0; j < n; j++)
+        {
+            for (int lane = 0; lane < 8; lane++)
+            {
+                at[j * 8 + lane] = s.A[(c0 + lane) * n + j];
+                h[j * 8 + lane] = 0f;
+            }
+        }
+
+        Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c0) : Vector256<float>.Zero;
+        Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c0) : Vector256<float>.Zero;
+        Vector256<float> scale = Vector256.Create(s.Scale);
+        long row0 = (long)batchIndex * s.Length;
+        for (int step = 0; step < s.Length; step++)
+        {
+            long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
+            long at0 = row * e + c0;
+            Vector256<float> delta = Avx.Add(Avx.LoadVector256(s.DtRaw + at0), dtBias);
+            if (s.Softplus)
+            {
+                delta = VecMath.Softplus(delta);
+            }
+
+            Vector256<float> uv = Avx.LoadVector256(s.U + at0);
+            Vector256<float> du = Avx.Multiply(delta, uv);
+            float* brow = s.B + row * s.LdBC;
+            float* crow = s.C + row * s.LdBC;
+            Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero;
+            int j = 0;
+            // Two states per iteration with separate y accumulators halve the FMA dependency chain.
+            for (; j + 1 < n; j += 2)
+            {
+                Vector256<float> dA0 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8)));
+                Vector256<float> dA1 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8 + 8)));
+                Vector256<float> h0 = Fma.MultiplyAdd(dA0, Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
+                Vector256<float> h1 = Fma.MultiplyAdd(dA1, Avx.LoadVector256(h + j * 8 + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
+                Avx.Store(h + j * 8, h0);
+                Avx.Store(h + j * 8 + 8, h1);
+                y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
+                y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 1]), h1, y1);
+            }
+
+            if (j < n)
+            {
+                Vector256<float> dA0 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8)));
+                Vector256<float> h0 = Fma.MultiplyAdd(dA0, Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
+                Avx.Store(h + j * 8, h0);
+                y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
+            }
+
+            Vector256<float> y = Fma.MultiplyAdd(dSkip, uv, Avx.Add(y0, y1));
+            if (s.Z != null)
+            {
+                y = Avx.Multiply(y, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c0)));
+            }
+
+            float* o = s.Output + at0;
+            y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
+            Avx.Store(o, y);
+        }
+    }
+
+    /// <summary>One channel in scalar code: the ragged channel tail and the no-SIMD fallback.</summary>
+    private static void ScanChannel(in ScanArgs s, int batchIndex, int ch)
+    {
+        int n = s.State, e = s.Channels;
+        float* h = stackalloc float[n];
+        new Span<float>(h, n).Clear();
+        float* arow = s.A + (long)ch * n;
+        float dtBias = s.DtBias != null ? s.DtBias[ch] : 0f;
+        float dSkip = s.DSkip != null ? s.DSkip[ch] : 0f;
+        long row0 = (long)batchIndex * s.Length;
+        for (int step = 0; step < s.Length; step++)
+        {
+            long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
+            long at0 = row * e + ch;
+            float delta = s.DtRaw[at0] + dtBias;
+            if (s.Softplus)
+            {
+                delta = ScalarMath.Softplus(delta);
+            }
+
+            float uv = s.U[at0];
+            float du = delta * uv;
+            float* brow = s.B + row * s.LdBC;
+            float* crow = s.C + row * s.LdBC;
+            float y = 0f;
+            for (int j = 0; j < n; j++)
+            {
+                h[j] = MathF.Exp(delta * arow[j]) * h[j] + du * brow[j];
+                y += crow[j] * h[j];
+            }
+
+            y += dSkip * uv;
+            if (s.Z != null)
+            {
+                y *= ScalarMath.Silu(s.Z[row * s.Ldz + ch]);
+            }
+
+            s.Output[at0] = s.Accumulate ? s.Output[at0] + s.Scale * y : s.Scale * y;
+        }
+    }
+}
