@@ -38,7 +38,7 @@ public sealed partial class CpuBackend
         int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
         int gh = (h - ph) / stride + 1, gw = (w - pw) / stride + 1;
         var y = Tensor.Empty(new Shape(b, gh * gw, d), Device);
-        PatchEmbedding.Forward(images.Span, b, c, h, w, weight.Value.Span, bias.Value.Span, d, ph, pw, stride, y.Span);
+        Kernels.Cpu.PatchEmbed.Forward(b, c, h, w, images.Span, Packed(weight), ph, pw, stride, bias.Value.Span, y.Span);
         return y;
     }
 
@@ -182,7 +182,7 @@ public sealed partial class CpuBackend
     {
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
-        Pooling.MeanOverTokens(x.Span, b, l, d, y.Span);
+        Pooling.Mean(b, l, d, x.Span, y.Span);
         return y;
     }
 
@@ -191,7 +191,7 @@ public sealed partial class CpuBackend
     {
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
-        Pooling.MaxOverTokens(x.Span, b, l, d, y.Span);
+        Pooling.Max(b, l, d, x.Span, y.Span);
         return y;
     }
 
@@ -199,6 +199,6 @@ public sealed partial class CpuBackend
     public void RopeInPlace(Tensor x, Tensor cos, Tensor sin)
     {
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
-        Rope.ApplyInPlace(x.Span, b, l, d, cos.Span, sin.Span, cos.Shape[0]);
+        Rope.ApplyInPlace(b, l, d, x.Span, cos.Span, sin.Span, cos.Shape[0]);
     }
 }

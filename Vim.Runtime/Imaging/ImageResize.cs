@@ -26,6 +26,8 @@ public enum Interpolation
 /// shifted down and clipped to 0..255 after each pass.</para>
 /// <para>Nearest follows Pillow's affine scaling (<c>ImagingScaleAffine</c>): source coordinate
 /// <c>(x + 0.5)·in/out</c> accumulated in double precision and truncated.</para>
+/// <para>Channels are resampled independently. PIL premultiplies alpha when resizing LA/RGBA images with a
+/// non-nearest filter; this class does not, so convert to RGB first (as the preprocessing does) for PIL parity.</para>
 /// <para>Recent Pillow versions (not 9.x) split resizes of images more than 100 times taller than wide into two
 /// calls; that special case is not reproduced.</para>
 /// </remarks>

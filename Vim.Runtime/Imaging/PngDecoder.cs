@@ -12,8 +12,9 @@ namespace Vim.Runtime.Imaging;
 /// palette alpha; the palette is expanded).</para>
 /// <para>Sample values: 8-bit samples are kept. Gray of depth 1, 2 and 4 is scaled to 0..255 (×255, ×85, ×17) as
 /// PIL's "1"/"L;2"/"L;4" raw modes do. 16-bit samples keep their high byte (<c>v &gt;&gt; 8</c>), which is what PIL
-/// does for 16-bit RGB, RGBA and gray+alpha. For 16-bit <i>gray</i> PIL opens mode "I;16" and its
-/// <c>convert("RGB")</c> clips values to 255 instead; we take the high byte there too, a deliberate difference.</para>
+/// does for 16-bit RGB, RGBA and gray+alpha. For 16-bit <i>gray</i> PIL opens mode "I" (Pillow 9) or "I;16" (newer)
+/// and its <c>convert("RGB")</c> clips values to 255 instead (0x1234 → 255); we take the high byte there too
+/// (0x1234 → 0x12), a deliberate difference.</para>
 /// <para>tRNS color keys of gray and RGB images are ignored (PIL's <c>convert("RGB")</c> ignores them too). A palette
 /// index past the end of PLTE decodes as black. Ancillary and unknown chunks are skipped.</para>
 /// <para>Malformed input raises <see cref="ImageFormatException"/>: a bad signature, truncated or oversized chunks,
