@@ -57,10 +57,10 @@ namespace Vim.Generators.Emit
                 // The official table covers (img // patch)² positions whatever the stride (rope.py); the graph stage refuses strides that differ.
                 w.Line($"{TypeRefs.ModelOverrides}.CheckSquare(ModelInfo.Name, ImgHeight, ImgWidth);");
             }
-            w.Line("var device_ = Device;");
+            w.Line("var parameterDevice = Device;");
             w.Line();
             w.Line("// Registration order follows the official constructor; NamedParameters() lists own tensors first, as state_dict() does.");
-            w.Line($"_patchEmbed = RegisterModule(\"patch_embed\", new {TypeRefs.PatchEmbed}(Channels, EmbedDim, PatchSize, Stride, device_));");
+            w.Line($"_patchEmbed = RegisterModule(\"patch_embed\", new {TypeRefs.PatchEmbed}(Channels, EmbedDim, PatchSize, Stride, parameterDevice));");
             string clsInit = $"{TypeRefs.ParameterInit}.TruncatedNormal(0.02)";
             switch (g.Cls)
             {
@@ -75,15 +75,15 @@ namespace Vim.Generators.Emit
                     break;
             }
             if (g.AbsPosEmbed) w.Line($"_posEmbed = RegisterParameter(\"pos_embed\", new {TypeRefs.Shape}(1, SequenceLength, EmbedDim), {clsInit});");
-            if (g.Rope) w.Line($"_rope = RegisterModule(\"rope\", new {TypeRefs.RotaryEmbedding}(EmbedDim, {Int(g.PtHwSeqLen)}, ImgHeight / PatchSize, device_));");
-            w.Line($"_head = NumClasses > 0 ? RegisterModule(\"head\", new {TypeRefs.Linear}(EmbedDim, NumClasses, bias: true, device_, {clsInit})) : null;");
+            if (g.Rope) w.Line($"_rope = RegisterModule(\"rope\", new {TypeRefs.RotaryEmbedding}(EmbedDim, {Int(g.PtHwSeqLen)}, ImgHeight / PatchSize, parameterDevice));");
+            w.Line($"_head = NumClasses > 0 ? RegisterModule(\"head\", new {TypeRefs.Linear}(EmbedDim, NumClasses, bias: true, parameterDevice, {clsInit})) : null;");
             w.Line($"_layers = new {BlockType(g)}[Depth];");
             w.Line("for (int i = 0; i < Depth; i++)");
             w.Line("{");
-            w.Line($"    _layers[i] = RegisterModule($\"layers.{{i}}\", new {BlockType(g)}(EmbedDim, Depth, device_));");
+            w.Line($"    _layers[i] = RegisterModule($\"layers.{{i}}\", new {BlockType(g)}(EmbedDim, Depth, parameterDevice));");
             w.Line("}");
             string norm = g.Block.RmsNorm ? TypeRefs.RmsNorm : TypeRefs.LayerNorm;
-            w.Line($"_normF = RegisterModule(\"norm_f\", new {norm}(EmbedDim, {Float(g.Block.NormEpsilon)}, device_));");
+            w.Line($"_normF = RegisterModule(\"norm_f\", new {norm}(EmbedDim, {Float(g.Block.NormEpsilon)}, parameterDevice));");
             w.Line("Initialize(overrides?.Seed ?? 0);");
             w.Close();
             w.Line();

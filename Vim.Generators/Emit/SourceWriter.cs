@@ -19,7 +19,7 @@ namespace Vim.Generators.Emit
 
         public SourceWriter Open(string line)
         {
-            Line(line);
+            if (line.Length > 0) Line(line);
             Line("{");
             _indent++;
             return this;

@@ -61,13 +61,11 @@ namespace Sample
             // v1: one conv/x_proj/dt_proj/D for both directions; only A differs. u, Δ, B, C come from the
             // forward-order conv; the second scan runs over reversed time. Outputs are summed, never halved.
             using (var branch = global::Vim.Runtime.Ops.MambaOps.Prepare(xz, _conv1d, _xProj, _dtProj, DState, reverse))
-
             {
                 global::Vim.Runtime.Ops.MambaOps.Scan(branch, xz, _aLog, _d, _dtProj, reverse, y, accumulate: false, scale: 1f);
                 global::Vim.Runtime.Ops.MambaOps.Scan(branch, xz, _aBLog, _d, _dtProj, !reverse, y, accumulate: true, scale: 1f);
             }
             using (y)
-
             {
                 return _outProj.Forward(y);
             }

@@ -86,19 +86,19 @@ namespace Sample
             NumPatches = GridHeight * GridWidth;
             SequenceLength = NumPatches + 1;
             ClsPosition = NumPatches / 2;
-            var device_ = Device;
+            var parameterDevice = Device;
 
             // Registration order follows the official constructor; NamedParameters() lists own tensors first, as state_dict() does.
-            _patchEmbed = RegisterModule("patch_embed", new global::Vim.Runtime.Modules.PatchEmbed(Channels, EmbedDim, PatchSize, Stride, device_));
+            _patchEmbed = RegisterModule("patch_embed", new global::Vim.Runtime.Modules.PatchEmbed(Channels, EmbedDim, PatchSize, Stride, parameterDevice));
             _clsToken = RegisterParameter("cls_token", new global::Vim.Runtime.Tensors.Shape(1, 1, EmbedDim), global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02));
             _posEmbed = RegisterParameter("pos_embed", new global::Vim.Runtime.Tensors.Shape(1, SequenceLength, EmbedDim), global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02));
-            _head = NumClasses > 0 ? RegisterModule("head", new global::Vim.Runtime.Modules.Linear(EmbedDim, NumClasses, bias: true, device_, global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02))) : null;
+            _head = NumClasses > 0 ? RegisterModule("head", new global::Vim.Runtime.Modules.Linear(EmbedDim, NumClasses, bias: true, parameterDevice, global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02))) : null;
             _layers = new Block[Depth];
             for (int i = 0; i < Depth; i++)
             {
-                _layers[i] = RegisterModule($"layers.{i}", new Block(EmbedDim, Depth, device_));
+                _layers[i] = RegisterModule($"layers.{i}", new Block(EmbedDim, Depth, parameterDevice));
             }
-            _normF = RegisterModule("norm_f", new global::Vim.Runtime.Modules.RmsNorm(EmbedDim, 1E-05f, device_));
+            _normF = RegisterModule("norm_f", new global::Vim.Runtime.Modules.RmsNorm(EmbedDim, 1E-05f, parameterDevice));
             Initialize(overrides?.Seed ?? 0);
         }
 
@@ -126,7 +126,6 @@ namespace Sample
             }
             using (residual)
             using (hidden)
-
             {
                 // out = norm_f(residual + hidden), RMSNorm                                                (§4.6)
                 using var normed = _normF.AddForward(hidden, residual);
@@ -248,7 +247,6 @@ namespace Sample
                 // h_t = exp(Δ_t A) h_{t-1} + Δ_t B_t u_t ;  y_t = (C_t h_t + D u_t) · silu(z_t)        (Eq. 2a-2b)
                 global::Vim.Runtime.Ops.MambaOps.Branch(xz, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse, y, accumulate: false, scale: 1f);
                 using (y)
-
                 {
                     return _outProj.Forward(y);
                 }

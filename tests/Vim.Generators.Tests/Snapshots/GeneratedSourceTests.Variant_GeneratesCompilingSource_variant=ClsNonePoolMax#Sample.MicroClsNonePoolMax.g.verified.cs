@@ -81,18 +81,18 @@ namespace Sample
             GridWidth = (ImgWidth - PatchSize) / Stride + 1;
             NumPatches = GridHeight * GridWidth;
             SequenceLength = NumPatches;
-            var device_ = Device;
+            var parameterDevice = Device;
 
             // Registration order follows the official constructor; NamedParameters() lists own tensors first, as state_dict() does.
-            _patchEmbed = RegisterModule("patch_embed", new global::Vim.Runtime.Modules.PatchEmbed(Channels, EmbedDim, PatchSize, Stride, device_));
+            _patchEmbed = RegisterModule("patch_embed", new global::Vim.Runtime.Modules.PatchEmbed(Channels, EmbedDim, PatchSize, Stride, parameterDevice));
             _posEmbed = RegisterParameter("pos_embed", new global::Vim.Runtime.Tensors.Shape(1, SequenceLength, EmbedDim), global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02));
-            _head = NumClasses > 0 ? RegisterModule("head", new global::Vim.Runtime.Modules.Linear(EmbedDim, NumClasses, bias: true, device_, global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02))) : null;
+            _head = NumClasses > 0 ? RegisterModule("head", new global::Vim.Runtime.Modules.Linear(EmbedDim, NumClasses, bias: true, parameterDevice, global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02))) : null;
             _layers = new Block[Depth];
             for (int i = 0; i < Depth; i++)
             {
-                _layers[i] = RegisterModule($"layers.{i}", new Block(EmbedDim, Depth, device_));
+                _layers[i] = RegisterModule($"layers.{i}", new Block(EmbedDim, Depth, parameterDevice));
             }
-            _normF = RegisterModule("norm_f", new global::Vim.Runtime.Modules.RmsNorm(EmbedDim, 1E-05f, device_));
+            _normF = RegisterModule("norm_f", new global::Vim.Runtime.Modules.RmsNorm(EmbedDim, 1E-05f, parameterDevice));
             Initialize(overrides?.Seed ?? 0);
         }
 
@@ -118,7 +118,6 @@ namespace Sample
             }
             using (residual)
             using (hidden)
-
             {
                 // out = norm_f(residual + hidden), RMSNorm                                                (§4.6)
                 var normed = _normF.AddForward(hidden, residual);
@@ -244,7 +243,6 @@ namespace Sample
                 // backward branch on the reversed tokens (own conv/x_proj/dt_proj/A/D), kept in original order; (fwd + bwd) / 2
                 global::Vim.Runtime.Ops.MambaOps.Branch(xz, _conv1dB, _xProjB, _dtProjB, _aBLog, _dB, DState, !reverse, y, accumulate: true, scale: 0.5f);
                 using (y)
-
                 {
                     return _outProj.Forward(y);
                 }
