@@ -39,16 +39,19 @@ namespace Vim.Generators.Emit
             {
                 case ClsPlacement.Middle:
                     w.Line("using var patches = _patchEmbed.Forward(x);");
+                    w.Line("Observe(\"patch_proj\", patches);");
                     w.Line("// insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)");
                     w.Line($"var hidden = {TypeRefs.TokenOps}.InsertToken(patches, _clsToken.Value, ClsPosition);");
                     break;
                 case ClsPlacement.Head:
                     w.Line("using var patches = _patchEmbed.Forward(x);");
+                    w.Line("Observe(\"patch_proj\", patches);");
                     w.Line("// prepend the cls token -> (B, L, D)                                                     (§4.2)");
                     w.Line($"var hidden = {TypeRefs.TokenOps}.InsertToken(patches, _clsToken.Value, 0);");
                     break;
                 case ClsPlacement.Double:
                     w.Line("using var patches = _patchEmbed.Forward(x);");
+                    w.Line("Observe(\"patch_proj\", patches);");
                     w.Line("// [cls_head, patches, cls_tail] -> (B, M + 2, D)                                         (§4.2)");
                     w.Line($"using var withHead = {TypeRefs.TokenOps}.InsertToken(patches, _clsTokenHead.Value, 0);");
                     w.Line($"var hidden = {TypeRefs.TokenOps}.InsertToken(withHead, _clsTokenTail.Value, NumPatches + 1);");
@@ -56,6 +59,7 @@ namespace Vim.Generators.Emit
                 default:
                     w.Line("// no cls token: the sequence is the patches, L = M");
                     w.Line("var hidden = _patchEmbed.Forward(x);");
+                    w.Line("Observe(\"patch_proj\", hidden);");
                     break;
             }
             if (g.AbsPosEmbed)
@@ -63,6 +67,7 @@ namespace Vim.Generators.Emit
                 w.Line("// + pos_embed (row j goes to sequence position j; dropout is identity at inference)");
                 w.Line($"{TypeRefs.TokenOps}.AddBroadcastInPlace(hidden, _posEmbed.Value);");
             }
+            w.Line("Observe(\"patch_embed\", hidden);");
         }
 
         private static void WriteRope(SourceWriter w, ModelGraph g, bool withResidual)
@@ -78,6 +83,8 @@ namespace Vim.Generators.Emit
             if (g.Rope) WriteRope(w, g, withResidual: false);
             w.Line("var residual = hidden;");
             w.Line("hidden = _layers[0].Mix(residual, reverse: false);");
+            w.Line("Observe(\"layer0_hidden\", hidden);");
+            w.Line("Observe(\"layer0_residual\", residual);");
             w.Line("// r_{i+1} = r_i + h_i ;  h_{i+1} = Mixer_i(Norm_i(r_{i+1}))                                (§4.4)");
             w.Line("for (int i = 1; i < Depth; i++)");
             w.Line("{");
@@ -188,6 +195,12 @@ namespace Vim.Generators.Emit
                 w.Line("/// <summary>Runs layer pair k on a residual that holds the sum, doubling the residual as upstream does.</summary>");
                 w.Open($"private {TypeRefs.Tensor} MixPair(int k, {TypeRefs.Tensor} residual)");
                 w.Line("var forward = _layers[2 * k].Mix(residual, reverse: false);");
+                w.Line("if (k == 0)");
+                w.Line("{");
+                w.Line("    // the fixtures' layer 0 is the forward-direction layer of the first pair");
+                w.Line("    Observe(\"layer0_hidden\", forward);");
+                w.Line("    Observe(\"layer0_residual\", residual);");
+                w.Line("}");
                 w.Line("using var backward = _layers[2 * k + 1].Mix(residual, reverse: true);");
                 w.Line($"{TypeRefs.TensorOps}.AddInPlace(forward, backward);");
                 w.Line($"{TypeRefs.TensorOps}.ScaleInPlace(residual, 2f);");

@@ -22,6 +22,16 @@ public abstract class ImageModel : Module
     /// <summary>Pre-head features for normalised images (B, C, H, W).</summary>
     public abstract Tensor ForwardFeatures(Tensor x);
 
+    /// <summary>
+    /// Called with named intermediate activations during a forward pass (<c>patch_proj</c>, <c>patch_embed</c>,
+    /// <c>layer0_hidden</c>, <c>layer0_residual</c>, as the official fixtures name them); null costs nothing.
+    /// The tensors belong to the forward pass: copy what you keep.
+    /// </summary>
+    public Action<string, Tensor>? Observer { get; set; }
+
+    /// <summary>Reports an intermediate activation to <see cref="Observer"/>.</summary>
+    protected void Observe(string name, Tensor activation) => Observer?.Invoke(name, activation);
+
     /// <summary>Moves the parameters to <paramref name="device"/>; returns this model.</summary>
     public new ImageModel To(Device device)
     {

@@ -109,10 +109,12 @@ namespace Sample
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
             // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)
             using var patches = _patchEmbed.Forward(x);
+            Observe("patch_proj", patches);
             // insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)
             var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, ClsPosition);
             // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
             global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+            Observe("patch_embed", hidden);
             // Layers run in pairs: 2k on the sequence, 2k+1 on its reverse (processed in place, no flipped copies).
             // Both see the same residual sum, so upstream's residual = r_f + flip(r_b) doubles it every pair. (§4.5)
             var residual = hidden;
@@ -148,6 +150,12 @@ namespace Sample
         private global::Vim.Runtime.Tensors.Tensor MixPair(int k, global::Vim.Runtime.Tensors.Tensor residual)
         {
             var forward = _layers[2 * k].Mix(residual, reverse: false);
+            if (k == 0)
+            {
+                // the fixtures' layer 0 is the forward-direction layer of the first pair
+                Observe("layer0_hidden", forward);
+                Observe("layer0_residual", residual);
+            }
             using var backward = _layers[2 * k + 1].Mix(residual, reverse: true);
             global::Vim.Runtime.Ops.TensorOps.AddInPlace(forward, backward);
             global::Vim.Runtime.Ops.TensorOps.ScaleInPlace(residual, 2f);

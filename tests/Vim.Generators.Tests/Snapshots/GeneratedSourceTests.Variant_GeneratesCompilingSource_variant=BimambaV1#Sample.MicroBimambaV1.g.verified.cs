@@ -109,13 +109,17 @@ namespace Sample
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
             // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)
             using var patches = _patchEmbed.Forward(x);
+            Observe("patch_proj", patches);
             // prepend the cls token -> (B, L, D)                                                     (§4.2)
             var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, 0);
             // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
             global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+            Observe("patch_embed", hidden);
             // layer 0 has no incoming residual: residual = hidden                                   (§5.1)
             var residual = hidden;
             hidden = _layers[0].Mix(residual, reverse: false);
+            Observe("layer0_hidden", hidden);
+            Observe("layer0_residual", residual);
             // r_{i+1} = r_i + h_i ;  h_{i+1} = Mixer_i(Norm_i(r_{i+1}))                                (§4.4)
             for (int i = 1; i < Depth; i++)
             {

@@ -107,14 +107,18 @@ namespace Sample
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
             // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)
             using var patches = _patchEmbed.Forward(x);
+            Observe("patch_proj", patches);
             // [cls_head, patches, cls_tail] -> (B, M + 2, D)                                         (§4.2)
             using var withHead = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsTokenHead.Value, 0);
             var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(withHead, _clsTokenTail.Value, NumPatches + 1);
             // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
             global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+            Observe("patch_embed", hidden);
             // layer 0 has no incoming residual: residual = hidden                                   (§5.1)
             var residual = hidden;
             hidden = _layers[0].Mix(residual, reverse: false);
+            Observe("layer0_hidden", hidden);
+            Observe("layer0_residual", residual);
             // r_{i+1} = r_i + h_i ;  h_{i+1} = Mixer_i(Norm_i(r_{i+1}))                                (§4.4)
             for (int i = 1; i < Depth; i++)
             {

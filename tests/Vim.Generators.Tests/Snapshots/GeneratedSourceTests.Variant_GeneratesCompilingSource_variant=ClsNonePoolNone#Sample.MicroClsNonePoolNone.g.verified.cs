@@ -104,11 +104,15 @@ namespace Sample
             // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)
             // no cls token: the sequence is the patches, L = M
             var hidden = _patchEmbed.Forward(x);
+            Observe("patch_proj", hidden);
             // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
             global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+            Observe("patch_embed", hidden);
             // layer 0 has no incoming residual: residual = hidden                                   (§5.1)
             var residual = hidden;
             hidden = _layers[0].Mix(residual, reverse: false);
+            Observe("layer0_hidden", hidden);
+            Observe("layer0_residual", residual);
             // r_{i+1} = r_i + h_i ;  h_{i+1} = Mixer_i(Norm_i(r_{i+1}))                                (§4.4)
             for (int i = 1; i < Depth; i++)
             {
