@@ -20,6 +20,7 @@ public static class CheckpointReader
     /// <param name="options">Options for PyTorch checkpoints, or <see langword="null"/> for the defaults.</param>
     /// <returns>Name → float32 tensor, in the file's order.</returns>
     /// <exception cref="CheckpointFormatException">The format is not recognised or the file is malformed.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     public static IReadOnlyDictionary<string, Tensor> Load(string path, string? entry = null, PthReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);

@@ -109,6 +109,10 @@ public static class PthReader
             {
                 throw new CheckpointFormatException(src, $"the zip archive is truncated ({ex.Message}).", ex);
             }
+            catch (NotSupportedException ex)
+            {
+                throw new CheckpointFormatException(src, $"the zip archive uses a feature that is not supported ({ex.Message}); torch.save writes plain stored entries.", ex);
+            }
         }
     }
 

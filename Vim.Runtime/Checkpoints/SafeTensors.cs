@@ -271,6 +271,10 @@ public static class SafeTensors
     private static Header ParseHeader(ReadOnlySpan<byte> json, long dataLength, string? sourceName)
     {
         string src = sourceName ?? "safetensors data";
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            throw new CheckpointFormatException(src, "the header is not valid UTF-8; expected a UTF-8 JSON object of tensor entries.");
+        }
         JsonDocument doc;
         try
         {
