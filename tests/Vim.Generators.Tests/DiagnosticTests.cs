@@ -1,0 +1,602 @@
+using Microsoft.CodeAnalysis;
+using Vim.Generators.Tests.Infrastructure;
+using Vim.Testing;
+
+namespace Vim.Generators.Tests;
+
+/// <summary>
+/// Every diagnostic VIM001–VIM014: a small source that produces it (formatted diagnostics snapshotted, ID and the
+/// offending attribute argument asserted) and a valid near miss (no such diagnostic, output compiles).
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Micro = "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8, NumClasses = 10";
+    private const string MicroNoDState = "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, NumClasses = 10";
+
+    private static string Model(string options, string name = "vim_micro", string type = "Micro", string modifiers = "public sealed partial") => $$"""
+        using Vim.Dsl;
+        namespace Sample;
+        [VisionMamba("{{name}}", {{options}})]
+        {{modifiers}} class {{type}};
+        """;
+
+    /// <summary>The single diagnostic <paramref name="id"/> of the run; its span must cover exactly <paramref name="expectedText"/> in <paramref name="source"/>.</summary>
+    private static Diagnostic AssertSingleAt(GeneratorRun run, string id, string source, string expectedText)
+    {
+        var matching = run.Diagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matching.Count == 1, $"expected one {id}, got:\n{run.FormatDiagnostics()}");
+        AssertAt(matching[0], source, expectedText);
+        return matching[0];
+    }
+
+    private static void AssertAt(Diagnostic d, string source, string expectedText)
+    {
+        Assert.NotEqual(Location.None, d.Location);
+        var span = d.Location.SourceSpan;
+        Assert.True(span.End <= source.Length, $"{d.Id} span {span} lies outside the source");
+        Assert.Equal(expectedText, source.Substring(span.Start, span.Length));
+        // The line span must agree with the text span.
+        var line = d.Location.GetLineSpan();
+        int expectedLine = source.Take(span.Start).Count(c => c == '\n');
+        Assert.Equal(expectedLine, line.StartLinePosition.Line);
+    }
+
+    private static void AssertNone(GeneratorRun run, string id)
+    {
+        Assert.True(run.Diagnostics.All(d => d.Id != id), $"unexpected {id}:\n{run.FormatDiagnostics()}");
+        run.AssertOutputCompiles();
+    }
+
+    private static void AssertOnlyErrorsAreVim(GeneratorRun run) =>
+        Assert.All(run.Diagnostics, d => Assert.StartsWith("VIM", d.Id));
+
+    // ---------------------------------------------------------------- VIM001 not partial
+
+    [Fact]
+    public void VIM001_ClassNotPartial()
+    {
+        string source = Model(Micro, modifiers: "public sealed");
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM001", source, "Micro");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Micro"));
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM001_ContainingTypeNotPartial()
+    {
+        string source = $$"""
+            using Vim.Dsl;
+            namespace Sample;
+            public static class Outer
+            {
+                [VisionMamba("vim_nested", {{Micro}})]
+                public sealed partial class Nested;
+            }
+            """;
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM001", source, "Outer");
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Nested"));
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM001_NearMiss_PartialInPartialContainingType()
+    {
+        var run = GeneratorHarness.Run($$"""
+            using Vim.Dsl;
+            namespace Sample;
+            public static partial class Outer
+            {
+                [VisionMamba("vim_nested", {{Micro}})]
+                public sealed partial class Nested;
+            }
+            """);
+        AssertNone(run, "VIM001");
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains(run.Generated, g => g.HintName.Contains("Nested"));
+    }
+
+    [Fact]
+    public void VIM001_BlockAndMixerNotPartial()
+    {
+        string source = """
+            using Vim.Dsl;
+            namespace Sample;
+            [MambaMixer(DState = 4)]
+            public sealed class SmallMixer;
+            [VimBlock(Mixer = typeof(SmallMixer))]
+            public sealed class SmallBlock;
+            """;
+        var run = GeneratorHarness.Run(source);
+        var ds = run.Diagnostics.Where(d => d.Id == "VIM001").OrderBy(d => d.Location.SourceSpan.Start).ToList();
+        Assert.Equal(2, ds.Count);
+        AssertAt(ds[0], source, "SmallMixer");
+        AssertAt(ds[1], source, "SmallBlock");
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    // ---------------------------------------------------------------- VIM002 duplicate name
+
+    [Fact]
+    public void VIM002_DuplicateNameCaseInsensitive()
+    {
+        string source = $$"""
+            using Vim.Dsl;
+            namespace Sample;
+            [VisionMamba("vim_dup", {{Micro}})]
+            public sealed partial class A;
+            [VisionMamba("VIM_Dup", {{Micro}})]
+            public sealed partial class B;
+            """;
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM002", source, "\"VIM_Dup\"");
+        Assert.Contains("Sample.A", d.GetMessage());
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM002_DuplicateNameInTwoFiles_ReportsTheAlphabeticallySecondType()
+    {
+        // Declared in the opposite order of the type names: the report must not depend on declaration order.
+        string first = Model(Micro, name: "vim_dup", type: "Zeta");
+        string second = Model(Micro, name: "vim_dup", type: "Alpha");
+        var run = GeneratorHarness.Run(first, second);
+        var d = Assert.Single(run.Diagnostics, d => d.Id == "VIM002");
+        Assert.Equal("Input0.cs", d.Location.GetLineSpan().Path);
+        AssertAt(d, first, "\"vim_dup\"");
+        Assert.Contains("Sample.Alpha", d.GetMessage());
+    }
+
+    [Fact]
+    public void VIM002_NearMiss_DistinctNames()
+    {
+        var run = GeneratorHarness.Run(
+            Model(Micro, name: "vim_a", type: "A") ,
+            Model(Micro, name: "vim_b", type: "B"));
+        AssertNone(run, "VIM002");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    [Fact(Skip = "generator bug: VIM002 only compares Name with Name; a model name equal to another model's alias (which Models.Create also resolves, case-insensitively) is not reported")]
+    public void VIM002_NameEqualToAnotherModelsAlias()
+    {
+        string source = $$"""
+            using Vim.Dsl;
+            namespace Sample;
+            [VisionMamba("vim_a", Aliases = ["vim_shared"], {{Micro}})]
+            public sealed partial class A;
+            [VisionMamba("VIM_SHARED", {{Micro}})]
+            public sealed partial class B;
+            """;
+        var run = GeneratorHarness.Run(source);
+        Assert.Contains(run.Diagnostics, d => d.Id == "VIM002");
+    }
+
+    // ---------------------------------------------------------------- VIM003 non-positive sizes
+
+    public static TheoryData<string, string, string> NonPositive => new()
+    {
+        { "Depth", "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 0, DState = 8", "Depth = 0" },
+        { "EmbedDim", "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = -1, Depth = 4, DState = 8", "EmbedDim = -1" },
+        { "PatchSize", "ImgSize = 32, PatchSize = 0, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8", "PatchSize = 0" },
+        { "NormEpsilon", "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8, NormEpsilon = 0", "NormEpsilon = 0" },
+        { "DState", "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 0", "DState = 0" },
+        { "ImgSize", "ImgSize = 0, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8", "ImgSize = 0" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NonPositive))]
+    public void VIM003_NonPositiveSize(string option, string options, string argument)
+    {
+        string source = Model(options);
+        var run = GeneratorHarness.Run(source);
+        var ds = run.Diagnostics.Where(d => d.Id == "VIM003").ToList();
+        Assert.NotEmpty(ds);
+        Assert.All(ds, d => AssertAt(d, source, argument));
+        Assert.All(ds, d => Assert.Contains("must be positive", d.GetMessage()));
+        // A size error must not cascade into an image-size error.
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "VIM004");
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Micro"));
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings(("option", option)));
+    }
+
+    [Fact]
+    public void VIM003_NearMiss_SmallestPositiveSizes()
+    {
+        var run = GeneratorHarness.Run(Model("ImgSize = 1, PatchSize = 1, Stride = 1, EmbedDim = 4, Depth = 1, DState = 1, NormEpsilon = 1e-12, NumClasses = 1"));
+        AssertNone(run, "VIM003");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM004 image size
+
+    public static TheoryData<string, string, string> ImageIncompatible => new()
+    {
+        { "Remainder", "ImgSize = 30, PatchSize = 8, Stride = 8", "Stride = 8" },
+        { "StrideNotDividing", "ImgSize = 32, PatchSize = 8, Stride = 5", "Stride = 5" },
+        { "NonSquareRemainder", "ImgHeight = 32, ImgWidth = 30, PatchSize = 8, Stride = 8", "Stride = 8" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ImageIncompatible))]
+    public void VIM004_ImageSizeIncompatible(string variant, string geometry, string argument)
+    {
+        string source = Model(geometry + ", EmbedDim = 32, Depth = 4, DState = 8");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM004", source, argument);
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings(("variant", variant)));
+    }
+
+    [Fact]
+    public void VIM004_ImageSmallerThanPatch_WithoutExplicitStride()
+    {
+        string source = Model("ImgSize = 4, PatchSize = 8, EmbedDim = 32, Depth = 4, DState = 8");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM004", source, "ImgSize = 4");
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact(Skip = "generator bug: VIM004 points at Stride whenever Stride is written, even when the stride is fine and the image is smaller than the patch (ImgSize = 4, PatchSize = 8, Stride = 8 is reported on 'Stride = 8')")]
+    public void VIM004_ImageSmallerThanPatch_PointsAtImageOrPatch()
+    {
+        string source = Model("ImgSize = 4, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8");
+        var run = GeneratorHarness.Run(source);
+        var d = Assert.Single(run.Diagnostics, d => d.Id == "VIM004");
+        string located = source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length);
+        Assert.Contains(located, new[] { "ImgSize = 4", "PatchSize = 8" });
+    }
+
+    [Theory]
+    [InlineData("ImgSize = 32, PatchSize = 8, Stride = 8")]
+    [InlineData("ImgSize = 32, PatchSize = 8, Stride = 4")]
+    [InlineData("ImgSize = 8, PatchSize = 8, Stride = 8")]
+    [InlineData("ImgHeight = 32, ImgWidth = 48, PatchSize = 8, Stride = 8")]
+    public void VIM004_NearMiss_GridFits(string geometry)
+    {
+        var run = GeneratorHarness.Run(Model(geometry + ", EmbedDim = 32, Depth = 4, DState = 8"));
+        AssertNone(run, "VIM004");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM005 odd depth + bidirectional
+
+    [Fact]
+    public void VIM005_OddDepthWithBidirectional()
+    {
+        string source = Model("ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 23, DState = 8, Bidirectional = true");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM005", source, "Depth = 23");
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Theory]
+    [InlineData("Depth = 24, Bidirectional = true")]
+    [InlineData("Depth = 23, Bidirectional = false")]
+    public void VIM005_NearMiss(string options)
+    {
+        var run = GeneratorHarness.Run(Model("ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, DState = 8, BimambaType = BimambaType.None, " + options));
+        AssertNone(run, "VIM005");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM006 RoPE + double cls
+
+    [Fact]
+    public void VIM006_RopeWithDoubleClsToken()
+    {
+        string source = Model(Micro + ", Rope = true, UseDoubleClsToken = true");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM006", source, "UseDoubleClsToken = true");
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM006_NearMiss_DoubleFlagWithoutClsToken()
+    {
+        // Placement flags do nothing without a cls token (upstream), so there is no double cls token to clash with RoPE.
+        var run = GeneratorHarness.Run(Model(Micro + ", Rope = true, ClsToken = false, UseDoubleClsToken = true"));
+        AssertNone(run, "VIM006");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM007 RoPE + overlapping patches
+
+    [Fact]
+    public void VIM007_RopeWithStrideBelowPatch()
+    {
+        string source = Model("ImgSize = 32, PatchSize = 8, Stride = 4, EmbedDim = 32, Depth = 4, DState = 8, Rope = true, UseMiddleClsToken = false");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM007", source, "Stride = 4");
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM007_NearMiss_RopeWithStrideEqualToPatch()
+    {
+        var run = GeneratorHarness.Run(Model(Micro + ", Rope = true, UseMiddleClsToken = false"));
+        AssertNone(run, "VIM007");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM008 max pool + cls
+
+    [Fact]
+    public void VIM008_MaxPoolWithClsToken()
+    {
+        string source = Model(Micro + ", FinalPoolType = FinalPoolType.Max");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM008", source, "FinalPoolType = FinalPoolType.Max");
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM008_NearMiss_MaxPoolWithoutClsToken()
+    {
+        var run = GeneratorHarness.Run(Model(Micro + ", ClsToken = false, FinalPoolType = FinalPoolType.Max"));
+        AssertNone(run, "VIM008");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM009 RoPE geometry
+
+    public static TheoryData<string, string, string> RopeGeometry => new()
+    {
+        { "NonSquare", "ImgHeight = 32, ImgWidth = 48, PatchSize = 8, Stride = 8, EmbedDim = 32, UseMiddleClsToken = false, Rope = true", "Rope = true" },
+        { "EmbedDimNotDivisibleBy4", "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 30, UseMiddleClsToken = false, Rope = true", "EmbedDim = 30" },
+        { "NoClsOddPatchCount", "ImgSize = 24, PatchSize = 8, Stride = 8, EmbedDim = 32, ClsToken = false, Rope = true", "ClsToken = false" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RopeGeometry))]
+    public void VIM009_RopeGeometry(string variant, string options, string argument)
+    {
+        string source = Model(options + ", Depth = 4, DState = 8");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM009", source, argument);
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings(("variant", variant)));
+    }
+
+    [Theory]
+    [InlineData("ImgHeight = 32, ImgWidth = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, UseMiddleClsToken = false")]
+    [InlineData("ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 36, UseMiddleClsToken = false")]
+    [InlineData("ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, ClsToken = false")]
+    [InlineData("ImgSize = 24, PatchSize = 8, Stride = 8, EmbedDim = 32, UseMiddleClsToken = false")]
+    public void VIM009_NearMiss(string options)
+    {
+        var run = GeneratorHarness.Run(Model(options + ", Depth = 4, DState = 8, Rope = true"));
+        AssertNone(run, "VIM009");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM010 invalid component
+
+    [Fact]
+    public void VIM010_BlockWithoutVimBlockAttribute()
+    {
+        string source = $$"""
+            using Vim.Dsl;
+            namespace Sample;
+            public sealed class NotABlock;
+            [VisionMamba("vim_micro", {{MicroNoDState}}, Block = typeof(NotABlock))]
+            public sealed partial class Micro;
+            """;
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM010", source, "Block = typeof(NotABlock)");
+        Assert.Contains("no [VimBlock]", d.GetMessage());
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Micro"));
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM010_BlockWhoseMixerLacksMambaMixer()
+    {
+        string source = $$"""
+            using Vim.Dsl;
+            namespace Sample;
+            public sealed class PlainMixer;
+            [VimBlock(Mixer = typeof(PlainMixer))]
+            public sealed partial class BadBlock;
+            [VisionMamba("vim_micro", {{MicroNoDState}}, Block = typeof(BadBlock))]
+            public sealed partial class Micro;
+            """;
+        var run = GeneratorHarness.Run(source);
+        var ds = run.Diagnostics.Where(d => d.Id == "VIM010").OrderBy(d => d.Location.SourceSpan.Start).ToList();
+        Assert.Equal(2, ds.Count);
+        AssertAt(ds[0], source, "Mixer = typeof(PlainMixer)"); // on the block declaration
+        AssertAt(ds[1], source, "Block = typeof(BadBlock)");   // on the model that uses it
+        Assert.All(ds, d => Assert.Contains("has no [MambaMixer]", d.GetMessage()));
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Micro") || g.HintName.Contains("BadBlock"));
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM010_BlockWithoutMixer()
+    {
+        string source = """
+            using Vim.Dsl;
+            namespace Sample;
+            [VimBlock(RmsNorm = false)]
+            public sealed partial class NoMixerBlock;
+            """;
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM010", source, "VimBlock(RmsNorm = false)");
+        Assert.Contains("does not name a Mixer", d.GetMessage());
+    }
+
+    [Fact]
+    public void VIM010_NearMiss_DeclaredAndReferencedBlocks()
+    {
+        var run = GeneratorHarness.Run($$"""
+            using Vim.Dsl;
+            namespace Sample;
+            [MambaMixer(DState = 4)]
+            public sealed partial class SmallMixer;
+            [VimBlock(Mixer = typeof(SmallMixer))]
+            public sealed partial class SmallBlock;
+            [VisionMamba("vim_a", {{MicroNoDState}}, Block = typeof(SmallBlock))]
+            public sealed partial class A;
+            [VisionMamba("vim_b", {{MicroNoDState}}, Block = typeof(Vim.Runtime.Zoo.VimBlockV2))]
+            public sealed partial class B;
+            """);
+        AssertNone(run, "VIM010");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM011 block option on a model with Block
+
+    [Theory]
+    [InlineData("RmsNorm = false")]
+    [InlineData("DState = 8")]
+    [InlineData("NormEpsilon = 1e-6")]
+    [InlineData("BimambaType = BimambaType.V1")]
+    public void VIM011_BlockOptionWithDeclaredBlock(string option)
+    {
+        string source = Model(MicroNoDState + ", Block = typeof(Vim.Runtime.Zoo.VimBlockV2), " + option);
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM011", source, option);
+        Assert.Contains("Vim.Runtime.Zoo.VimBlockV2", d.GetMessage());
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings(("option", option.Split(' ')[0])));
+    }
+
+    [Fact]
+    public void VIM011_NearMiss_ModelOptionsWithDeclaredBlock()
+    {
+        // Model-level options that are not block options may be combined with Block.
+        var run = GeneratorHarness.Run(Model(MicroNoDState + ", Block = typeof(Vim.Runtime.Zoo.VimBlockV2), ClsToken = false, FinalPoolType = FinalPoolType.Mean, DropPathRate = 0.0, AbsPosEmbed = false"));
+        AssertNone(run, "VIM011");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM012 RoPE + middle cls (warning)
+
+    [Fact]
+    public void VIM012_RopeWithMiddleClsToken_WarnsAndStillGenerates()
+    {
+        string source = Model(Micro + ", Rope = true");
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM012", source, "Rope = true");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Single(run.Diagnostics);
+        run.AssertOutputCompiles();
+        Assert.Contains(run.Generated, g => g.HintName.Contains("Micro"));
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM012_NearMiss_RopeWithHeadClsToken()
+    {
+        var run = GeneratorHarness.Run(Model(Micro + ", Rope = true, UseMiddleClsToken = false"));
+        AssertNone(run, "VIM012");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    [Fact(Skip = "generator bug: diagnostics are re-created with Location.Create(path, span, lineSpan), an external-file location without a SyntaxTree, so '#pragma warning disable VIM012' cannot suppress the warning")]
+    public void VIM012_CanBeSuppressedWithPragma()
+    {
+        var run = GeneratorHarness.Run($$"""
+            using Vim.Dsl;
+            namespace Sample;
+            #pragma warning disable VIM012
+            [VisionMamba("vim_micro", {{Micro}}, Rope = true)]
+            public sealed partial class Micro;
+            #pragma warning restore VIM012
+            """);
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "VIM012" && !d.IsSuppressed);
+    }
+
+    // ---------------------------------------------------------------- VIM013 negative class count
+
+    [Fact]
+    public void VIM013_NegativeNumClasses()
+    {
+        string source = Model("ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8, NumClasses = -1");
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM013", source, "NumClasses = -1");
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
+    }
+
+    [Fact]
+    public void VIM013_NearMiss_ZeroClassesMeansNoHead()
+    {
+        var run = GeneratorHarness.Run(Model("ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8, NumClasses = 0"));
+        AssertNone(run, "VIM013");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM014 invalid model name
+
+    public static TheoryData<string, string> InvalidNames => new()
+    {
+        { "Empty", "" },
+        { "Whitespace", "   " },
+        { "ContainsSpace", "vim micro" },
+        { "ContainsTab", "vim\\tmicro" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidNames))]
+    public void VIM014_InvalidModelName(string variant, string name)
+    {
+        string source = Model(Micro, name: name);
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM014", source, $"\"{name}\"");
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Micro"));
+        Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings(("variant", variant)));
+    }
+
+    [Fact]
+    public void VIM014_NearMiss_ValidNameWithUpperCaseAndDigits()
+    {
+        var run = GeneratorHarness.Run(Model(Micro, name: "Vim_Micro_Patch8_32"));
+        AssertNone(run, "VIM014");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- upstream precedence (no diagnostics)
+
+    [Fact]
+    public void Precedence_DoubleClsWinsOverMiddle()
+    {
+        var run = GeneratorHarness.Run(Model(Micro + ", UseDoubleClsToken = true, UseMiddleClsToken = true"));
+        Assert.Empty(run.Diagnostics);
+        run.AssertOutputCompiles();
+        string model = Assert.Single(run.Generated, g => g.HintName.Contains("Micro")).Source;
+        Assert.Contains("\"cls_token_head\"", model);
+        Assert.Contains("\"cls_token_tail\"", model);
+        Assert.DoesNotContain("\"cls_token\"", model);
+    }
+
+    [Theory]
+    [InlineData("UseMiddleClsToken = true")]
+    [InlineData("UseDoubleClsToken = true")]
+    [InlineData("UseDoubleClsToken = true, UseMiddleClsToken = true")]
+    public void Precedence_PlacementFlagsWithoutClsTokenDoNothing(string flags)
+    {
+        var run = GeneratorHarness.Run(Model(Micro + ", ClsToken = false, " + flags));
+        Assert.Empty(run.Diagnostics);
+        run.AssertOutputCompiles();
+        string model = Assert.Single(run.Generated, g => g.HintName.Contains("Micro")).Source;
+        Assert.DoesNotContain("cls_token", model);
+        // Identical to the model without the flags.
+        var plain = GeneratorHarness.Run(Model(Micro + ", ClsToken = false"));
+        Assert.Equal(Assert.Single(plain.Generated, g => g.HintName.Contains("Micro")).Source, model);
+    }
+
+    // ---------------------------------------------------------------- every ID is covered
+
+    [Fact]
+    public void EveryDescriptorIsCoveredByATest()
+    {
+        var ids = typeof(Vim.Generators.Diagnostics.DiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
+            .ToList();
+        var tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToList();
+        Assert.Equal(14, ids.Count);
+        Assert.All(ids, id => Assert.Contains(tests, t => t.StartsWith(id + "_", StringComparison.Ordinal) && !t.Contains("NearMiss")));
+        Assert.All(ids, id => Assert.Contains(tests, t => t.StartsWith(id + "_NearMiss", StringComparison.Ordinal)));
+    }
+}
