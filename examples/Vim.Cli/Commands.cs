@@ -28,7 +28,7 @@ internal static class Commands
         string image = Cli.ExistingFile(Path.Combine(DataDir, "digits", "digit_7.png"), "Demo image");
         using var model = new ModelScope(Models.Create(DigitsModel, Device.Cpu));
         model.Model.LoadCheckpoint(Cli.ExistingFile(DigitsCheckpoint, "Digits checkpoint"));
-        var probs = Classify(model.Model, image, Device.Cpu);
+        var probs = Classify(model.Model, ImageLoader.LoadRgb(image), Device.Cpu);
         int best = ArgMax(probs);
         Console.WriteLine($"{Path.GetFileName(image)} → {best} (p = {probs[best].ToString("0.00", Inv)})");
         Console.WriteLine("More: vim list | vim info NAME | vim run NAME --image FILE [--checkpoint FILE] | vim bench NAME --batch N  (vim --help)");
@@ -110,7 +110,7 @@ internal static class Commands
     {
         var device = Device.Parse(deviceText);
         var info = Models.Get(name);
-        Cli.ExistingFile(image, "Image");
+        var picture = ImageLoader.LoadRgb(Cli.ExistingFile(image, "Image")); // a bad image fails before any other output
         if (checkpoint is not null) Cli.ExistingFile(checkpoint, "Checkpoint");
 
         using var scope = new ModelScope(info.Create(device)); // refuses an unavailable device before any work
@@ -128,7 +128,7 @@ internal static class Commands
             scope.Model.LoadCheckpoint(checkpoint);
         }
 
-        var probs = Classify(scope.Model, image, device);
+        var probs = Classify(scope.Model, picture, device);
         var labels = info.NumClasses == 1000 ? ImageNetClasses.Load(Path.Combine(DataDir, "imagenet_classes.tsv")) : null;
         Console.WriteLine($"{info.Name} on {device}: {Path.GetFileName(image)}");
         var table = new Table().AddColumns("#", "class", "label", "p");
@@ -211,11 +211,10 @@ internal static class Commands
     // ---------------------------------------------------------------- helpers
 
     /// <summary>Decodes, preprocesses per the model's configuration and returns softmax probabilities.</summary>
-    private static float[] Classify(ImageModel model, string path, Device device)
+    private static float[] Classify(ImageModel model, Image image, Device device)
     {
         var info = model.Info;
         if (info.Channels != 3) throw new CliException($"{info.Name} takes {info.Channels}-channel input; the image pipeline produces RGB.");
-        var image = ImageLoader.LoadRgb(path);
         bool exact = info.CropPct == 1.0 && image.Width == info.ImgWidth && image.Height == info.ImgHeight;
         var config = new PreprocessConfig
         {
