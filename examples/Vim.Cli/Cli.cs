@@ -1,0 +1,72 @@
+using Vim.Runtime.Checkpoints;
+using Vim.Runtime.Devices;
+using Vim.Runtime.Imaging;
+using Vim.Runtime.Registry;
+
+namespace Vim.Cli;
+
+/// <summary>A user-facing failure: one line on stderr and this exit code.</summary>
+internal sealed class CliException(string message, int exitCode = Cli.UsageError) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+internal static class Cli
+{
+    /// <summary>The command failed at run time (device unavailable, unexpected failure).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad input: unknown model, missing or malformed file, bad option value.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Plain output when stdout is redirected: no colours or cursor moves, and tables wide enough not to wrap names.</summary>
+    public static void ConfigureConsole()
+    {
+        Console.OutputEncoding = System.Text.Encoding.UTF8;
+        if (!Console.IsOutputRedirected) return;
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.No,
+            ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No,
+        });
+        console.Profile.Width = 240;
+        Spectre.Console.AnsiConsole.Console = console;
+    }
+
+    /// <summary>Runs a command; every failure becomes one line on stderr and an exit code, never a stack trace.</summary>
+    public static int Guard(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e)
+        {
+            var (message, code) = e switch
+            {
+                CliException c => (c.Message, c.ExitCode),
+                KeyNotFoundException => (e.Message, UsageError),
+                FileNotFoundException f => ($"File not found: {f.FileName ?? f.Message}", UsageError),
+                DirectoryNotFoundException => (e.Message, UsageError),
+                UnauthorizedAccessException => (e.Message, UsageError),
+                ImageFormatException => ($"Cannot read the image: {e.Message}", UsageError),
+                CheckpointFormatException => ($"Cannot read the checkpoint: {e.Message}", UsageError),
+                CheckpointMismatchException => ($"The checkpoint does not fit the model: {e.Message}", UsageError),
+                ModelInputException => (e.Message, UsageError),
+                DeviceUnavailableException => (e.Message, Failure),
+                ArgumentException => (e.Message, UsageError),
+                _ => ($"{e.GetType().Name}: {e.Message}", Failure),
+            };
+            Console.Error.WriteLine("error: " + message.ReplaceLineEndings(" "));
+            return code;
+        }
+    }
+
+    /// <summary>Fails with a clear message when <paramref name="path"/> is not an existing file.</summary>
+    public static string ExistingFile(string path, string what)
+    {
+        if (!File.Exists(path)) throw new CliException($"{what} not found: {path}");
+        return path;
+    }
+}

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using Vim.Kernels.Cpu;
+using Vim.Runtime.Devices;
+using Vim.Runtime.Imaging;
+using Vim.Runtime.Modules;
+using Vim.Runtime.Registry;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Cli;
+
+internal static class Commands
+{
+    public const string DigitsModel = "vim_digits_patch8_32";
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private static string DataDir => Path.Combine(AppContext.BaseDirectory, "Data");
+
+    private static string DigitsCheckpoint => Path.Combine(DataDir, "digits", "checkpoint.pth");
+
+    // ---------------------------------------------------------------- demo
+
+    /// <summary>No arguments: classify the shipped digit_7.png with the shipped digits checkpoint.</summary>
+    public static int Demo()
+    {
+        string image = Cli.ExistingFile(Path.Combine(DataDir, "digits", "digit_7.png"), "Demo image");
+        using var model = new ModelScope(Models.Create(DigitsModel, Device.Cpu));
+        model.Model.LoadCheckpoint(Cli.ExistingFile(DigitsCheckpoint, "Digits checkpoint"));
+        var probs = Classify(model.Model, ImageLoader.LoadRgb(image), Device.Cpu);
+        int best = ArgMax(probs);
+        Console.WriteLine($"{Path.GetFileName(image)} → {best} (p = {probs[best].ToString("0.00", Inv)})");
+        Console.WriteLine("More: vim list | vim info NAME | vim run NAME --image FILE [--checkpoint FILE] | vim bench NAME --batch N  (vim --help)");
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- list
+
+    public static int List(string pattern)
+    {
+        var models = Models.List(pattern);
+        if (models.Count == 0) throw new CliException($"No model matches '{pattern}'. Known models: {string.Join(", ", Models.List().Select(m => m.Name))}.");
+        var table = new Table().AddColumns("name", "params", "input", "classes", "aliases");
+        table.Columns[1].RightAligned();
+        table.Columns[3].RightAligned();
+        foreach (var m in models)
+        {
+            table.AddRow(
+                Markup.Escape(m.Name),
+                m.ParameterCount.ToString("N0", Inv),
+                $"{m.Channels}×{m.ImgHeight}×{m.ImgWidth}",
+                m.NumClasses.ToString(Inv),
+                Markup.Escape(m.Aliases.Count == 0 ? "-" : string.Join(", ", m.Aliases)));
+        }
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- info
+
+    public static int Info(string name)
+    {
+        var a = ModelAnatomy.Of(name);
+        var i = a.Info;
+        Console.WriteLine($"{i.Name}  ({i.Family}; aliases: {(i.Aliases.Count == 0 ? "-" : string.Join(", ", i.Aliases))})");
+        Console.WriteLine($"parameters: {a.ParameterCount.ToString("N0", Inv)}");
+        Console.WriteLine($"input: {a.Channels}×{i.ImgHeight}×{i.ImgWidth}, mean ({Join(i.Mean)}), std ({Join(i.Std)}), crop {i.CropPct.ToString(Inv)}, {i.Interpolation}");
+        string bimamba = a.Branches == 2 ? "v2 (second conv/x_proj/dt_proj/A/D branch on reversed tokens)"
+            : a.Scans == 2 ? "v1 (shared conv/x_proj/dt_proj, second A for the reversed scan)" : "none (one forward scan)";
+        Console.WriteLine($"structure: D {a.D}, E {a.E}, N {a.N}, R {a.R}, K {a.K}, depth {a.Depth}, patch {a.PatchSize}, grid {a.GridHeight}×{a.GridWidth}, L {a.Tokens}, {a.Norm}, bimamba {bimamba}");
+        Console.WriteLine();
+
+        var flops = new Table().Title("FLOPs per image").AddColumns("part", "GFLOP", "share");
+        flops.Columns[1].RightAligned();
+        flops.Columns[2].RightAligned();
+        foreach (var (part, f) in a.FlopsByPart())
+        {
+            flops.AddRow(part, (f / 1e9).ToString("0.0000", Inv), (f / a.Flops).ToString("P1", Inv));
+        }
+        flops.AddRow("[bold]total[/]", $"[bold]{(a.Flops / 1e9).ToString("0.000", Inv)}[/]", "100.0 %");
+        AnsiConsole.Write(flops);
+        Console.WriteLine($"GEMMs only (2·m·n·k): {(a.GemmFlops / 1e9).ToString("0.000", Inv)} GFLOP; the scan counts 9·L·E·N + 2·L·E per direction (Mamba's reference count).");
+        Console.WriteLine();
+
+        string l = a.Tokens.ToString(Inv);
+        var steps = new Table().Title("Shapes per step (B = batch)").AddColumns("step", "input", "output", "note");
+        steps.AddRow("image", "", $"(B, {a.Channels}, {i.ImgHeight}, {i.ImgWidth})", "normalised");
+        steps.AddRow("patch_embed", $"(B, {a.Channels}, {i.ImgHeight}, {i.ImgWidth})", $"(B, {a.NumPatches}, {a.D})", $"conv {a.PatchSize}×{a.PatchSize}, grid {a.GridHeight}×{a.GridWidth}, flattened");
+        steps.AddRow("tokens", $"(B, {a.NumPatches}, {a.D})", $"(B, {l}, {a.D})", a.Tokens > a.NumPatches ? "+ cls token(s), + pos_embed" : "+ pos_embed");
+        string per = $"× {a.Depth} layers";
+        steps.AddRow("  norm", $"(B, {l}, {a.D})", $"(B, {l}, {a.D})", $"{a.Norm} (add residual first) {per}");
+        steps.AddRow("  in_proj", $"(B, {l}, {a.D})", $"(B, {l}, {2 * a.E})", "split into x and gate z, each (B, L, E)");
+        string br = a.Branches == 2 ? " × 2 branches" : "";
+        steps.AddRow("  conv1d", $"(B, {l}, {a.E})", $"(B, {l}, {a.E})", $"depthwise causal, K = {a.K}, SiLU{br}");
+        steps.AddRow("  x_proj", $"(B, {l}, {a.E})", $"(B, {l}, {a.R + 2 * a.N})", $"→ Δ (B, L, {a.R}), B (B, L, {a.N}), C (B, L, {a.N}){br}");
+        steps.AddRow("  dt_proj", $"(B, {l}, {a.R})", $"(B, {l}, {a.E})", $"softplus → Δ{br}");
+        steps.AddRow("  scan", $"(B, {l}, {a.E})", $"(B, {l}, {a.E})", $"state (B, {a.E}, {a.N}); {(a.Scans == 2 ? "forward + reversed" : "forward only")}; × SiLU(z)");
+        steps.AddRow("  out_proj", $"(B, {l}, {a.E})", $"(B, {l}, {a.D})", "");
+        steps.AddRow("norm_f", $"(B, {l}, {a.D})", $"(B, {l}, {a.D})", $"{a.Norm}(residual + hidden)");
+        steps.AddRow("features", $"(B, {l}, {a.D})", $"(B, {a.D})", a.Tokens > a.NumPatches ? "cls token row" : "pooled");
+        if (a.NumClasses > 0) steps.AddRow("head", $"(B, {a.D})", $"(B, {a.NumClasses})", "logits");
+        AnsiConsole.Write(steps);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- run
+
+    public static int Run(string name, string image, string? checkpoint, string deviceText)
+    {
+        var device = Device.Parse(deviceText);
+        var info = Models.Get(name);
+        var picture = ImageLoader.LoadRgb(Cli.ExistingFile(image, "Image")); // a bad image fails before any other output
+        if (checkpoint is not null) Cli.ExistingFile(checkpoint, "Checkpoint");
+
+        using var scope = new ModelScope(info.Create(device)); // refuses an unavailable device before any work
+        if (checkpoint is null && info.Name == DigitsModel)
+        {
+            checkpoint = Cli.ExistingFile(DigitsCheckpoint, "Digits checkpoint");
+            Console.WriteLine($"checkpoint: shipped digits checkpoint ({Path.GetFileName(checkpoint)})");
+        }
+        if (checkpoint is null)
+        {
+            Console.WriteLine("no checkpoint given: fresh random weights (seed 0); predictions are meaningless");
+        }
+        else
+        {
+            scope.Model.LoadCheckpoint(checkpoint);
+        }
+
+        var probs = Classify(scope.Model, picture, device);
+        var labels = info.NumClasses == 1000 ? ImageNetClasses.Load(Path.Combine(DataDir, "imagenet_classes.tsv")) : null;
+        Console.WriteLine($"{info.Name} on {device}: {Path.GetFileName(image)}");
+        var table = new Table().AddColumns("#", "class", "label", "p");
+        table.Columns[3].RightAligned();
+        var top = Enumerable.Range(0, probs.Length).OrderByDescending(k => probs[k]).Take(5).ToList();
+        for (int r = 0; r < top.Count; r++)
+        {
+            int k = top[r];
+            string label = labels is not null && k < labels.Count ? labels[k] : (info.Name == DigitsModel ? $"digit {k}" : "-");
+            table.AddRow((r + 1).ToString(Inv), k.ToString(Inv), Markup.Escape(label), probs[k].ToString("0.0000", Inv));
+        }
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- bench
+
+    public static int Bench(string name, string deviceText, int batch, int iterations, int warmup, int? threads)
+    {
+        if (batch < 1) throw new CliException($"--batch must be at least 1, got {batch}.");
+        if (iterations < 1) throw new CliException($"--iterations must be at least 1, got {iterations}.");
+        if (warmup < 0) throw new CliException($"--warmup must not be negative, got {warmup}.");
+        if (threads is < 1) throw new CliException($"--threads must be at least 1, got {threads}.");
+        var device = Device.Parse(deviceText);
+        var anatomy = ModelAnatomy.Of(name);
+        var info = anatomy.Info;
+        if (threads is int t) KernelThreading.MaxDegreeOfParallelism = t;
+
+        using var scope = new ModelScope(info.Create(device));
+        var data = new float[(long)batch * info.Channels * info.ImgHeight * info.ImgWidth];
+        var random = new Random(0);
+        for (int k = 0; k < data.Length; k++)
+        {
+            // Standard normal (Box–Muller): what normalised images look like on average.
+            double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
+            data[k] = (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+        }
+        using var host = Tensor.FromArray(data, batch, info.Channels, info.ImgHeight, info.ImgWidth);
+        using var input = device.Kind == DeviceKind.Cpu ? null : host.To(device);
+        var x = input ?? host;
+
+        Console.WriteLine($"{info.Name}: batch {batch}, {warmup} warm-up + {iterations} timed passes on {device}, " +
+                          $"{KernelThreading.MaxDegreeOfParallelism} kernel threads ({Environment.ProcessorCount} cores), {(anatomy.Flops / 1e9).ToString("0.000", Inv)} GFLOP/image");
+        var times = new List<double>(iterations);
+        void Pass() => scope.Model.Forward(x).Dispose();
+        void Timed()
+        {
+            long start = Stopwatch.GetTimestamp();
+            Pass();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            for (int k = 0; k < warmup; k++) Pass();
+            for (int k = 0; k < iterations; k++) Timed();
+        }
+        else
+        {
+            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    var w = ctx.AddTask("warm-up", maxValue: Math.Max(1, warmup));
+                    for (int k = 0; k < warmup; k++) { Pass(); w.Increment(1); }
+                    w.Value = w.MaxValue;
+                    var b = ctx.AddTask("timed", maxValue: iterations);
+                    for (int k = 0; k < iterations; k++) { Timed(); b.Increment(1); }
+                });
+        }
+
+        var sorted = times.Order().ToList();
+        double mean = times.Average(), median = sorted[sorted.Count / 2], best = sorted[0];
+        double msPerImage = mean / batch, imagesPerSecond = 1000.0 * batch / mean;
+        double gflops = anatomy.Flops * batch / (mean / 1000.0) / 1e9;
+        Console.WriteLine($"per pass: mean {F(mean)} ms, median {F(median)} ms, best {F(best)} ms");
+        Console.WriteLine($"{F(msPerImage)} ms/img   {F(imagesPerSecond)} img/s   {F(gflops)} GFLOP/s");
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>Decodes, preprocesses per the model's configuration and returns softmax probabilities.</summary>
+    private static float[] Classify(ImageModel model, Image image, Device device)
+    {
+        var info = model.Info;
+        if (info.Channels != 3) throw new CliException($"{info.Name} takes {info.Channels}-channel input; the image pipeline produces RGB.");
+        bool exact = info.CropPct == 1.0 && image.Width == info.ImgWidth && image.Height == info.ImgHeight;
+        var config = new PreprocessConfig
+        {
+            InputHeight = info.ImgHeight,
+            InputWidth = info.ImgWidth,
+            CropPct = info.CropPct,
+            Mean = info.Mean,
+            Std = info.Std,
+            ResizeAndCrop = !exact,
+        };
+        using var host = Tensor.FromArray(ImagePreprocessing.Preprocess(image, config), 1, 3, info.ImgHeight, info.ImgWidth);
+        using var input = device.Kind == DeviceKind.Cpu ? null : host.To(device);
+        using var logits = model.Forward(input ?? host);
+        return Softmax(logits.ToArray());
+    }
+
+    private static float[] Softmax(float[] z)
+    {
+        float max = z.Max();
+        var p = new float[z.Length];
+        double sum = 0;
+        for (int k = 0; k < z.Length; k++) sum += p[k] = MathF.Exp(z[k] - max);
+        for (int k = 0; k < z.Length; k++) p[k] = (float)(p[k] / sum);
+        return p;
+    }
+
+    private static int ArgMax(float[] v)
+    {
+        int best = 0;
+        for (int k = 1; k < v.Length; k++) if (v[k] > v[best]) best = k;
+        return best;
+    }
+
+    private static string Join(IReadOnlyList<double> v) => string.Join(", ", v.Select(x => x.ToString(Inv)));
+
+    private static string F(double v) => v.ToString(v >= 100 ? "0.0" : "0.00", Inv);
+
+    /// <summary>Disposes the model's parameters if the model type supports it.</summary>
+    private sealed class ModelScope(ImageModel model) : IDisposable
+    {
+        public ImageModel Model { get; } = model;
+
+        public void Dispose() => (Model as IDisposable)?.Dispose();
+    }
+}
+
+internal static class ImageNetClasses
+{
+    /// <summary>The 1000 class names from the TSV (index, synset, names); the first name of each row.</summary>
+    public static IReadOnlyList<string> Load(string path)
+    {
+        if (!File.Exists(path)) return [];
+        var names = new List<string>(1000);
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            var cols = line.Split('\t');
+            if (cols.Length >= 3) names.Add(cols[2]);
+        }
+        return names;
+    }
+}
