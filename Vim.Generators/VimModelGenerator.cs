@@ -29,7 +29,8 @@ namespace Vim.Generators
 
             // Diagnostics are their own output, so moving a declaration re-reports them without regenerating source.
             var diagnostics = built.Select(static (b, _) => b.Diagnostics).WithTrackingName(TrackingNames.Diagnostics);
-            context.RegisterSourceOutput(diagnostics, static (spc, list) => Report(spc, list));
+            // Reported against the compilation's own trees so that '#pragma warning disable' applies to them.
+            context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
 
             // Output: one file per valid model.
             var graphs = built.Select(static (b, _) => b.Graph).Where(static g => g is not null).Select(static (g, _) => g!).WithTrackingName(TrackingNames.Output);
@@ -41,9 +42,9 @@ namespace Vim.Generators
             context.RegisterSourceOutput(catalog, static (spc, entries) => CatalogEmitter.Emit(spc, entries));
 
             // Names: duplicate registry names across the assembly (VIM002).
-            var names = built.Where(static b => b.Name.Length > 0).Select(static (b, _) => new NameEntry(b.Name, b.NameLocation, b.TypeName)).Collect()
+            var names = built.Where(static b => b.Name.Length > 0).Select(static (b, _) => new NameEntry(b.Name, b.Aliases, b.NameLocation, b.TypeName)).Collect()
                 .Select(static (entries, _) => DuplicateNames(entries)).WithTrackingName(TrackingNames.Names);
-            context.RegisterSourceOutput(names, static (spc, list) => Report(spc, list));
+            context.RegisterSourceOutput(names.Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
 
             // Declared blocks and mixers get their own files.
             var blocks = context.SyntaxProvider
@@ -58,36 +59,41 @@ namespace Vim.Generators
                 .WithTrackingName(TrackingNames.ParseMixer);
             foreach (var components in new[] { blocks, mixers })
             {
-                context.RegisterSourceOutput(components.Select(static (c, _) => c.Diagnostics), static (spc, list) => Report(spc, list));
+                context.RegisterSourceOutput(components.Select(static (c, _) => c.Diagnostics).Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
                 context.RegisterSourceOutput(components.Select(static (c, _) => c.Spec).Where(static c => c is not null),
                     static (spc, c) => ComponentFileEmitter.Emit(spc, c!));
             }
         }
 
-        private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+        private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, Compilation compilation)
         {
-            foreach (var d in diagnostics) context.ReportDiagnostic(d.ToDiagnostic());
+            if (diagnostics.IsEmpty) return;
+            foreach (var d in diagnostics) context.ReportDiagnostic(d.ToDiagnostic(compilation));
         }
 
         private static EquatableArray<DiagnosticInfo> DuplicateNames(System.Collections.Immutable.ImmutableArray<NameEntry> entries)
         {
             var result = new List<DiagnosticInfo>();
             var first = new Dictionary<string, NameEntry>(System.StringComparer.OrdinalIgnoreCase);
-            // Deterministic: the alphabetically first type keeps the name; the others are reported.
+            // Names and aliases share one case-insensitive namespace (Models.Create resolves both).
+            // Deterministic: the alphabetically first type keeps a name; the others are reported.
             foreach (var entry in entries.OrderBy(e => e.TypeName, System.StringComparer.Ordinal).ThenBy(e => e.Location?.Span.Start ?? 0))
             {
-                if (first.TryGetValue(entry.Name, out var owner))
+                foreach (var name in new[] { entry.Name }.Concat(entry.Aliases))
                 {
-                    result.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModelName, entry.Location, entry.Name, owner.TypeName.Replace("global::", "")));
-                }
-                else
-                {
-                    first[entry.Name] = entry;
+                    if (first.TryGetValue(name, out var owner) && owner.TypeName != entry.TypeName)
+                    {
+                        result.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModelName, entry.Location, name, owner.TypeName.Replace("global::", "")));
+                    }
+                    else if (!first.ContainsKey(name))
+                    {
+                        first[name] = entry;
+                    }
                 }
             }
             return result.ToEquatableArray();
         }
 
-        private sealed record NameEntry(string Name, LocationInfo? Location, string TypeName);
+        private sealed record NameEntry(string Name, EquatableArray<string> Aliases, LocationInfo? Location, string TypeName);
     }
 }

@@ -14,7 +14,7 @@ namespace Vim.Generators.Graph
         {
             var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
             var s = parsed.Spec;
-            if (s is null) return new BuildResult(null, diagnostics.ToEquatableArray(), "", null, "");
+            if (s is null) return new BuildResult(null, diagnostics.ToEquatableArray(), "", EquatableArray<string>.Empty, null, "");
             cancellationToken.ThrowIfCancellationRequested();
 
             Validate(s, diagnostics);
@@ -39,7 +39,7 @@ namespace Vim.Generators.Graph
                     s.Mean, s.Std, s.CropPct, 0);
                 graph = graph with { ParameterCount = ParameterCounter.Model(graph) };
             }
-            return new BuildResult(graph, diagnostics.ToEquatableArray(), s.Name, s.LocationOf("Name"), s.Type.GlobalName);
+            return new BuildResult(graph, diagnostics.ToEquatableArray(), s.Name, s.Aliases, s.LocationOf("Name"), s.Type.GlobalName);
         }
 
         private static void Validate(VisionMambaSpec s, List<DiagnosticInfo> diagnostics)
@@ -82,9 +82,11 @@ namespace Vim.Generators.Graph
 
             if (sizesOk)
             {
-                bool fits = s.ImgHeight >= s.PatchSize && s.ImgWidth >= s.PatchSize
-                    && (s.ImgHeight - s.PatchSize) % s.Stride == 0 && (s.ImgWidth - s.PatchSize) % s.Stride == 0;
-                if (!fits) Report(DiagnosticDescriptors.ImageSizeIncompatible, s.IsExplicit("Stride") ? "Stride" : imgArgument, s.ImgHeight, s.ImgWidth, s.PatchSize, s.Stride);
+                bool coversPatch = s.ImgHeight >= s.PatchSize && s.ImgWidth >= s.PatchSize;
+                bool strideDivides = (s.ImgHeight - s.PatchSize) % s.Stride == 0 && (s.ImgWidth - s.PatchSize) % s.Stride == 0;
+                // Point at what is wrong: the image when it is smaller than a patch, else the stride if it was written.
+                string culprit = !coversPatch ? imgArgument : s.IsExplicit("Stride") ? "Stride" : imgArgument;
+                if (!coversPatch || !strideDivides) Report(DiagnosticDescriptors.ImageSizeIncompatible, culprit, s.ImgHeight, s.ImgWidth, s.PatchSize, s.Stride);
             }
             if (s.Bidirectional && s.Depth % 2 != 0) Report(DiagnosticDescriptors.OddDepthWithBidirectional, "Depth", s.Depth);
             if (s.ClsToken && s.FinalPool == PoolKind.Max) Report(DiagnosticDescriptors.MaxPoolWithClsToken, "FinalPoolType");

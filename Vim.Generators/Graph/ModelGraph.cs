@@ -49,5 +49,5 @@ namespace Vim.Generators.Graph
     internal sealed record CatalogEntry(string Name, EquatableArray<string> Aliases, string TypeName);
 
     /// <summary>The graph stage's output: the graph when the declaration is valid, and its diagnostics.</summary>
-    internal sealed record BuildResult(ModelGraph? Graph, EquatableArray<DiagnosticInfo> Diagnostics, string Name, LocationInfo? NameLocation, string TypeName);
+    internal sealed record BuildResult(ModelGraph? Graph, EquatableArray<DiagnosticInfo> Diagnostics, string Name, EquatableArray<string> Aliases, LocationInfo? NameLocation, string TypeName);
 }

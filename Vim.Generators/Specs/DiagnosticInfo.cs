@@ -18,12 +18,12 @@ namespace Vim.Generators.Specs
             return new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(args));
         }
 
-        public Diagnostic ToDiagnostic()
+        public Diagnostic ToDiagnostic(Compilation compilation)
         {
             var descriptor = Diagnostics.DiagnosticDescriptors.ById(Id);
             var args = new object[Arguments.Length];
             for (int i = 0; i < args.Length; i++) args[i] = Arguments[i];
-            return Diagnostic.Create(descriptor, Location?.ToLocation(), args);
+            return Diagnostic.Create(descriptor, Location?.ToLocation(compilation), args);
         }
     }
 }

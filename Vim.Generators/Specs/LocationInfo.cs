@@ -6,7 +6,15 @@ namespace Vim.Generators.Specs
     /// <summary>Where a diagnostic points, kept as plain values so specs never hold a Roslyn object.</summary>
     internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
     {
-        public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+        /// <summary>A location in the compilation's own tree when it is there (so pragmas apply), else by path.</summary>
+        public Location ToLocation(Compilation compilation)
+        {
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                if (tree.FilePath == FilePath) return Location.Create(tree, Span);
+            }
+            return Location.Create(FilePath, Span, LineSpan);
+        }
 
         public static LocationInfo? From(SyntaxNode? node) => From(node?.GetLocation());
 

@@ -159,7 +159,7 @@ public class DiagnosticTests
         Assert.Empty(run.Diagnostics);
     }
 
-    [Fact(Skip = "generator bug: VIM002 only compares Name with Name; a model name equal to another model's alias (which Models.Create also resolves, case-insensitively) is not reported")]
+    [Fact]
     public void VIM002_NameEqualToAnotherModelsAlias()
     {
         string source = $$"""
@@ -238,7 +238,7 @@ public class DiagnosticTests
         Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
     }
 
-    [Fact(Skip = "generator bug: VIM004 points at Stride whenever Stride is written, even when the stride is fine and the image is smaller than the patch (ImgSize = 4, PatchSize = 8, Stride = 8 is reported on 'Stride = 8')")]
+    [Fact]
     public void VIM004_ImageSmallerThanPatch_PointsAtImageOrPatch()
     {
         string source = Model("ImgSize = 4, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8");
@@ -492,7 +492,7 @@ public class DiagnosticTests
         Assert.Empty(run.Diagnostics);
     }
 
-    [Fact(Skip = "generator bug: diagnostics are re-created with Location.Create(path, span, lineSpan), an external-file location without a SyntaxTree, so '#pragma warning disable VIM012' cannot suppress the warning")]
+    [Fact]
     public void VIM012_CanBeSuppressedWithPragma()
     {
         var run = GeneratorHarness.Run($$"""
