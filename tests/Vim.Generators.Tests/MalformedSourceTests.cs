@@ -1,0 +1,124 @@
+using Vim.Generators.Tests.Infrastructure;
+
+namespace Vim.Generators.Tests;
+
+/// <summary>Broken or unusual source must never make the generator throw (CS8785) or an analyzer crash (AD0001).</summary>
+public class MalformedSourceTests
+{
+    private const string Micro = "ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8, NumClasses = 10";
+
+    public static TheoryData<string, string> Sources => new()
+    {
+        { "UnterminatedAttribute", "using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\npublic sealed partial class M;" },
+        { "UnterminatedArgumentList", "using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", Depth = \npublic sealed partial class M;" },
+        { "MissingClassBody", "using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]\npublic sealed partial class M" },
+        { "AttributeOnly", "using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]" },
+        { "StringForInt", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Depth = \"x\")]\npublic sealed partial class M;" },
+        { "DoubleForInt", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, ImgSize = 1.5)]\npublic sealed partial class M;" },
+        { "IntForBool", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Rope = 1)]\npublic sealed partial class M;" },
+        { "IntForEnum", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, FinalPoolType = 2)]\npublic sealed partial class M;" },
+        { "OutOfRangeEnum", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, FinalPoolType = (FinalPoolType)42, BimambaType = (BimambaType)(-1))]\npublic sealed partial class M;" },
+        { "NonConstantField", $"using Vim.Dsl;\nnamespace Sample;\npublic static class C {{ public static int SomeField = 4; }}\n[VisionMamba(\"vim_m\", ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = C.SomeField)]\npublic sealed partial class M;" },
+        { "UnknownIdentifier", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Channels = SomeField)]\npublic sealed partial class M;" },
+        { "UnknownProperty", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Nonsense = 3)]\npublic sealed partial class M;" },
+        { "NonConstantName", $"using Vim.Dsl;\nnamespace Sample;\npublic static class C {{ public static string N = \"x\"; }}\n[VisionMamba(C.N, {Micro})]\npublic sealed partial class M;" },
+        { "NullName", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(null!, {Micro})]\npublic sealed partial class M;" },
+        { "NoNameArgument", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba({Micro})]\npublic sealed partial class M;" },
+        { "NoArguments", "using Vim.Dsl;\nnamespace Sample;\n[VisionMamba]\npublic sealed partial class M;" },
+        { "TwoPositionalArguments", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"a\", \"b\", {Micro})]\npublic sealed partial class M;" },
+        { "NullAliases", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Aliases = null, Mean = null, Std = null)]\npublic sealed partial class M;" },
+        { "NullInAliases", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Aliases = [null!, \"\"], Mean = [], Std = [1])]\npublic sealed partial class M;" },
+        { "OnStruct", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic partial struct M;" },
+        { "OnInterface", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic partial interface IM;" },
+        { "OnRecord", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial record M;" },
+        { "OnRecordStruct", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic partial record struct M;" },
+        { "OnMethod", $"using Vim.Dsl;\nnamespace Sample;\npublic static class C {{ [VisionMamba(\"vim_m\", {Micro})] public static void M() {{ }} }}" },
+        { "OnEnum", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic enum E {{ A }}" },
+        { "OnAssembly", $"using Vim.Dsl;\n[assembly: VisionMamba(\"vim_m\", {Micro})]" },
+        { "BlockTypeofInt", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Block = typeof(int))]\npublic sealed partial class M;" },
+        { "BlockNull", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Block = null)]\npublic sealed partial class M;" },
+        { "BlockUnknownType", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Block = typeof(Missing))]\npublic sealed partial class M;" },
+        { "BlockOpenGeneric", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Block = typeof(System.Collections.Generic.List<>))]\npublic sealed partial class M;" },
+        { "BlockArrayType", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Block = typeof(int[]))]\npublic sealed partial class M;" },
+        { "BlockIsItself", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Block = typeof(M))]\npublic sealed partial class M;" },
+        { "VimBlockMixerIsItself", "using Vim.Dsl;\nnamespace Sample;\n[VimBlock(Mixer = typeof(B))]\npublic sealed partial class B;" },
+        { "VimBlockMixerNull", "using Vim.Dsl;\nnamespace Sample;\n[VimBlock(Mixer = null)]\npublic sealed partial class B;" },
+        { "VimBlockMixerTypeofInt", "using Vim.Dsl;\nnamespace Sample;\n[VimBlock(Mixer = typeof(int))]\npublic sealed partial class B;" },
+        { "MixerBadArguments", "using Vim.Dsl;\nnamespace Sample;\n[MambaMixer(DState = \"x\", DtMin = true, BimambaType = 7)]\npublic sealed partial class Mx;" },
+        { "DuplicateAttributes", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_a\", {Micro})]\n[VisionMamba(\"vim_b\", {Micro})]\npublic sealed partial class M;" },
+        { "DuplicateNamedArgument", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, Depth = 2)]\npublic sealed partial class M;" },
+        { "GenericClass", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial class M<T>;" },
+        { "GenericContainingClass", $"using Vim.Dsl;\nnamespace Sample;\npublic partial class Outer<T> {{ [VisionMamba(\"vim_m\", {Micro})] public sealed partial class M; }}" },
+        { "GlobalNamespace", $"using Vim.Dsl;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial class M;" },
+        { "StaticClass", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic static partial class M;" },
+        { "AbstractClass", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic abstract partial class M;" },
+        { "HugeSizes", "using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", ImgSize = int.MaxValue, PatchSize = 1, Stride = 1, EmbedDim = int.MaxValue, Depth = int.MaxValue, DState = int.MaxValue, NumClasses = int.MaxValue)]\npublic sealed partial class M;" },
+        { "NaNEpsilon", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, NormEpsilon = double.NaN, CropPct = double.PositiveInfinity, InitLayerScale = double.NaN)]\npublic sealed partial class M;" },
+        { "AliasedAttributeName", $"using V = Vim.Dsl.VisionMambaAttribute;\nnamespace Sample;\n[V(\"vim_m\", {Micro.Replace("DState = 8, ", "")})]\npublic sealed partial class M;" },
+        { "EmptyFile", "" },
+        { "Garbage", "}{ [[[ VisionMamba ))) class ; ;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public void Generator_DoesNotThrow(string variant, string source)
+    {
+        _ = variant;
+        var run = GeneratorHarness.Run(source);
+        Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal) || d.Id == "AD0001");
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS", StringComparison.Ordinal) && d.Id != "CS8784");
+        // Whatever the generator emitted parses.
+        Assert.All(run.Result.Results.SelectMany(r => r.GeneratedSources),
+            s => Assert.DoesNotContain(s.SyntaxTree.GetDiagnostics(TestContext.Current.CancellationToken), d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void AllSourcesInOneCompilation_DoNotThrow()
+    {
+        // Distinct namespaces, so that sources declaring the same Sample.M do not become partial parts of one class.
+        var sources = Sources.Select((row, i) => ((string)row.Data.Item2).Replace("namespace Sample;", $"namespace Sample{i};")).ToArray();
+        var run = GeneratorHarness.Run(sources);
+        Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal) || d.Id == "AD0001");
+    }
+
+    [Fact]
+    public void GenericModelClass_IsReportedOrCompiles()
+    {
+        var run = GeneratorHarness.Run($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial class M<T>;");
+        Assert.True(run.Diagnostics.Any(d => d.Id.StartsWith("VIM", StringComparison.Ordinal)) || run.OutputErrors.Count == 0,
+            "neither a diagnostic nor compiling output:\n" + string.Join("\n", run.OutputErrors.Take(5)));
+    }
+
+    [Fact(Skip = "generator bug: the pipeline predicate only accepts ClassDeclarationSyntax, so [VisionMamba] on a 'record' (a class, allowed by AttributeTargets.Class) is silently ignored: no model, no diagnostic")]
+    public void RecordModel_IsReportedOrGenerated()
+    {
+        var run = GeneratorHarness.Run($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial record M;");
+        Assert.True(run.Diagnostics.Any(d => d.Id.StartsWith("VIM", StringComparison.Ordinal)) || run.Generated.Any(g => g.HintName.Contains(".M.")),
+            "the record declaration was silently ignored");
+    }
+    [Fact(Skip = "generator bug: [VisionMamba] on two partial declarations of one class (CS0579 in the source) makes ForAttributeWithMetadataName yield the class twice; both emit hint name 'Sample.M.g.cs' and AddSource throws ArgumentException (the generator crashes with CS8785 instead of reporting one error)")]
+    public void DuplicateAttributesOnPartialParts_DoesNotThrow()
+    {
+        var run = GeneratorHarness.Run($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_a\", {Micro})]\npublic sealed partial class M;\n[VisionMamba(\"vim_b\", {Micro})]\npublic sealed partial class M;");
+        Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MissingClassName_DoesNotThrow()
+    {
+        var run = GeneratorHarness.Run("using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]\npublic sealed partial class { }");
+        Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal) || d.Id == "AD0001");
+    }
+
+    [Fact(Skip = "generator bug: a [VisionMamba] class whose identifier is missing ('partial class { }', already CS1001) is still generated, as hint 'Sample..g.cs' with an empty class name, and that file does not parse (CS1001, CS8124, ...), adding noise errors")]
+    public void MissingClassName_EmitsNothingUnparsable()
+    {
+        var run = GeneratorHarness.Run("using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]\npublic sealed partial class { }");
+        Assert.All(run.Result.Results.SelectMany(r => r.GeneratedSources),
+            s => Assert.DoesNotContain(s.SyntaxTree.GetDiagnostics(TestContext.Current.CancellationToken), d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+    }
+}
