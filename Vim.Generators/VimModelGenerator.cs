@@ -20,7 +20,7 @@ namespace Vim.Generators
             // Parse: [VisionMamba] classes -> ParseResult<VisionMambaSpec> (plain values; symbols dropped here).
             var parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(VisionMambaParser.AttributeName,
-                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                     transform: static (ctx, ct) => VisionMambaParser.Parse(ctx, ct))
                 .WithTrackingName(TrackingNames.Parse);
 
@@ -49,12 +49,12 @@ namespace Vim.Generators
             // Declared blocks and mixers get their own files.
             var blocks = context.SyntaxProvider
                 .ForAttributeWithMetadataName(ComponentReader.BlockAttribute,
-                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                     transform: static (ctx, ct) => ComponentParser.ParseBlock(ctx, ct))
                 .WithTrackingName(TrackingNames.ParseBlock);
             var mixers = context.SyntaxProvider
                 .ForAttributeWithMetadataName(ComponentReader.MixerAttribute,
-                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                     transform: static (ctx, ct) => ComponentParser.ParseMixer(ctx, ct))
                 .WithTrackingName(TrackingNames.ParseMixer);
             foreach (var components in new[] { blocks, mixers })

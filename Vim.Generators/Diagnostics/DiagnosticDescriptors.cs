@@ -107,6 +107,13 @@ namespace Vim.Generators.Diagnostics
             Declaration, DiagnosticSeverity.Error, true,
             "Registry names are non-empty and contain no whitespace; lookups are case-insensitive.");
 
+        /// <summary>Format: <c>"'{0}' is a record; models, blocks and mixers must be classes (a record cannot derive from the runtime's Module)"</c>.</summary>
+        public static readonly DiagnosticDescriptor RecordDeclaration = new(
+            "VIM015", "Declared type must be a class",
+            "'{0}' is a record; models, blocks and mixers must be classes (a record cannot derive from the runtime's Module)",
+            Declaration, DiagnosticSeverity.Error, true,
+            "The generated code derives the declared type from Vim.Runtime's Module; C# allows records to derive only from records.");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
         {
             [NotPartial.Id] = NotPartial,
@@ -123,6 +130,7 @@ namespace Vim.Generators.Diagnostics
             [RopeWithMiddleClsToken.Id] = RopeWithMiddleClsToken,
             [NegativeClassCount.Id] = NegativeClassCount,
             [InvalidModelName.Id] = InvalidModelName,
+            [RecordDeclaration.Id] = RecordDeclaration,
         };
 
         public static DiagnosticDescriptor ById(string id) => All[id];

@@ -15,9 +15,13 @@ namespace Vim.Generators.Parsing
     {
         public static ParseResult<ComponentDeclaration> ParseMixer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0)
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0 || !DeclarationChecks.ShouldGenerate(symbol, ComponentReader.MixerAttribute))
             {
                 return new ParseResult<ComponentDeclaration>(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
+            {
+                return new ParseResult<ComponentDeclaration>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
             }
             var diagnostics = new List<DiagnosticInfo>();
             var notPartial = DeclarationChecks.RequirePartial(context.TargetNode, "mixer parameters and forward pass");
@@ -30,9 +34,13 @@ namespace Vim.Generators.Parsing
 
         public static ParseResult<ComponentDeclaration> ParseBlock(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0)
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0 || !DeclarationChecks.ShouldGenerate(symbol, ComponentReader.BlockAttribute))
             {
                 return new ParseResult<ComponentDeclaration>(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
+            {
+                return new ParseResult<ComponentDeclaration>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
             }
             var diagnostics = new List<DiagnosticInfo>();
             var notPartial = DeclarationChecks.RequirePartial(context.TargetNode, "block parameters and forward pass");

@@ -27,6 +27,27 @@ namespace Vim.Generators.Parsing
             return new HierarchyInfo(ns, symbol.Name, metadata, containing.ToEquatableArray());
         }
 
+        /// <summary>
+        /// Whether this declaration should be generated at all: not when C# already rejects it (no identifier, or the
+        /// attribute applied twice across partial parts — CS0579), which would only add noise or duplicate files.
+        /// </summary>
+        public static bool ShouldGenerate(INamedTypeSymbol symbol, string attributeName)
+        {
+            if (symbol.Name.Length == 0) return false;
+            int count = 0;
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == attributeName) count++;
+            }
+            return count == 1;
+        }
+
+        /// <summary>VIM015 when the declaration is a record.</summary>
+        public static DiagnosticInfo? RequireClass(SyntaxNode node) =>
+            node is RecordDeclarationSyntax record
+                ? DiagnosticInfo.Create(DiagnosticDescriptors.RecordDeclaration, LocationInfo.From(record.Identifier.GetLocation()), record.Identifier.ValueText)
+                : null;
+
         /// <summary>VIM001 when the class or one of its containing types is not partial.</summary>
         public static DiagnosticInfo? RequirePartial(SyntaxNode node, string what)
         {

@@ -21,9 +21,13 @@ namespace Vim.Generators.Parsing
         public static ParseResult<VisionMambaSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
-            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0)
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0 || !DeclarationChecks.ShouldGenerate(symbol, AttributeName))
             {
                 return new ParseResult<VisionMambaSpec>(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
+            {
+                return new ParseResult<VisionMambaSpec>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
             }
             var notPartial = DeclarationChecks.RequirePartial(context.TargetNode, "parameters and forward pass");
             if (notPartial is not null) diagnostics.Add(notPartial);

@@ -554,6 +554,27 @@ public class DiagnosticTests
         Assert.Empty(run.Diagnostics);
     }
 
+    // ---------------------------------------------------------------- VIM015 record instead of a class
+
+    [Theory]
+    [InlineData("[VisionMamba(\"vim_micro\", ImgSize = 32, PatchSize = 8, Stride = 8)]", "Micro")]
+    [InlineData("[MambaMixer(DState = 8)]", "Micro")]
+    public void VIM015_RecordDeclaration(string attribute, string name)
+    {
+        string source = $"using Vim.Dsl;\nnamespace Sample;\n{attribute}\npublic sealed partial record {name};";
+        var run = GeneratorHarness.Run(source);
+        AssertSingleAt(run, "VIM015", source, name);
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains(name));
+    }
+
+    [Fact]
+    public void VIM015_NearMiss_Class()
+    {
+        var run = GeneratorHarness.Run(Model(Micro));
+        AssertNone(run, "VIM015");
+        run.AssertOutputCompiles();
+    }
+
     // ---------------------------------------------------------------- upstream precedence (no diagnostics)
 
     [Fact]
@@ -595,7 +616,7 @@ public class DiagnosticTests
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToList();
         var tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToList();
-        Assert.Equal(14, ids.Count);
+        Assert.Equal(15, ids.Count);
         Assert.All(ids, id => Assert.Contains(tests, t => t.StartsWith(id + "_", StringComparison.Ordinal) && !t.Contains("NearMiss")));
         Assert.All(ids, id => Assert.Contains(tests, t => t.StartsWith(id + "_NearMiss", StringComparison.Ordinal)));
     }
