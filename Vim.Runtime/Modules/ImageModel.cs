@@ -17,6 +17,10 @@ public abstract class ImageModel : Module
     public abstract ModelInfo Info { get; }
 
     /// <summary>Logits for normalised images (B, C, H, W).</summary>
+    /// <remarks>
+    /// Safe to call from several threads at once on one model: the forward pass only reads the parameters, and
+    /// every intermediate belongs to its call. Loading weights or moving the model while a forward runs is not.
+    /// </remarks>
     public abstract Tensor Forward(Tensor x);
 
     /// <summary>Pre-head features for normalised images (B, C, H, W).</summary>
