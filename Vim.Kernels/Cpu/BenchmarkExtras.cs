@@ -1,10 +1,60 @@
-// Benchmarks of the non-GEMM kernels at the vim_tiny batch-8 shapes (filled in as kernels land).
+// Benchmarks of the non-GEMM kernels at the vim_tiny batch-8 shapes: B=8, L=197, D=192, E=384, N=16,
+// R=12, K=4, 224×224 images with 16×16 patches.
 namespace Vim.Kernels.Cpu;
 
 internal static class BenchmarkExtras
 {
     public static void Run(TextWriter output)
     {
-        _ = output;
+        const int B = 8, L = 197, D = 192, E = 384, N = 16, R = 12, K = 4;
+        int rows = B * L;
+        float[] xz = KernelBenchmarks.Random(rows * 2 * E, 1);
+        float[] u = new float[rows * E];
+        float[] convW = KernelBenchmarks.Random(E * K, 2);
+        float[] convB = KernelBenchmarks.Random(E, 3);
+        Report(output, "conv1d+silu", KernelBenchmarks.Time(() => CausalConv1d.Forward(B, L, E, xz, 2 * E, convW, K, convB, u, false)));
+
+        float[] dt = KernelBenchmarks.Random(rows * E, 4);
+        float[] dtBias = KernelBenchmarks.Random(E, 5);
+        float[] a = KernelBenchmarks.Random(E * N, 6);
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = -MathF.Exp(2 * a[i]);
+        }
+
+        float[] xdbl = KernelBenchmarks.Random(rows * (R + 2 * N), 7);
+        float[] dSkip = KernelBenchmarks.Random(E, 8);
+        float[] y = new float[rows * E];
+        double scan = KernelBenchmarks.Time(() => SelectiveScan.Forward(B, L, E, N, u, dt, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
+            dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, false, false));
+        Report(output, "scan fwd (z, softplus)", scan);
+        double scanRev = KernelBenchmarks.Time(() => SelectiveScan.Forward(B, L, E, N, u, dt, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
+            dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, true, true));
+        Report(output, "scan rev accumulate", scanRev);
+        output.WriteLine($"  scan: {(double)rows * E * N / scan / 1e3:F2} G state-updates/s (one exp each)");
+
+        float[] h = KernelBenchmarks.Random(rows * D, 9), res = KernelBenchmarks.Random(rows * D, 10), normed = new float[rows * D];
+        float[] nw = KernelBenchmarks.Random(D, 11);
+        Report(output, "add+rmsnorm", KernelBenchmarks.Time(() => Norms.AddRmsNorm(rows, D, h, res, res, nw, 1e-5f, normed)));
+        Report(output, "add+layernorm", KernelBenchmarks.Time(() => Norms.AddLayerNorm(rows, D, h, res, res, nw, nw, 1e-5f, normed)));
+        Report(output, "silu (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Silu(dt, y)));
+        Report(output, "softplus (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Softplus(dt, y)));
+        Report(output, "gelu (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Gelu(dt, y)));
+        Report(output, "add (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Add(dt, u, y)));
+
+        float[] cos = KernelBenchmarks.Random(196 * D, 12), sin = KernelBenchmarks.Random(196 * D, 13);
+        Report(output, "rope (B,197,D)", KernelBenchmarks.Time(() => Rope.ApplyInPlace(B, L, D, h, cos, sin, 196)));
+        float[] pooled = new float[B * D];
+        Report(output, "mean pool", KernelBenchmarks.Time(() => Pooling.Mean(B, L, D, h, pooled)));
+        Report(output, "max pool", KernelBenchmarks.Time(() => Pooling.Max(B, L, D, h, pooled)));
+
+        float[] images = KernelBenchmarks.Random(B * 3 * 224 * 224, 14);
+        PackedMatrix pw = PatchEmbed.PackWeight(KernelBenchmarks.Random(D * 3 * 16 * 16, 15), D, 3, 16, 16);
+        float[] tokens = new float[B * 196 * D];
+        double pe = KernelBenchmarks.Time(() => PatchEmbed.Forward(B, 3, 224, 224, images, pw, 16, 16, 16, convB.AsSpan(0, D), tokens));
+        Report(output, "patch embed (im2col+gemm)", pe);
+        output.WriteLine($"  patch embed: {2.0 * B * 196 * D * 768 / pe / 1e3:F1} GFLOP/s end to end");
     }
+
+    private static void Report(TextWriter output, string name, double us) => output.WriteLine($"{name,-26}: {us,9:F1} us (cpu-time based)");
 }
