@@ -28,6 +28,12 @@ internal static class BenchmarkExtras
         double scan = KernelBenchmarks.Time(() => SelectiveScan.Forward(B, L, E, N, u, dt, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
             dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, false, false));
         Report(output, "scan fwd (z, softplus)", scan);
+        int saved = KernelThreading.MaxDegreeOfParallelism;
+        KernelThreading.MaxDegreeOfParallelism = 1;
+        (double wall1, double cpu1) = KernelBenchmarks.TimeBoth(() => SelectiveScan.Forward(1, L, E, N, u, dt, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
+            dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, false, false));
+        KernelThreading.MaxDegreeOfParallelism = saved;
+        output.WriteLine($"scan 1 image 1 thread      : cpu {cpu1,8:F1} us wall {wall1,8:F1} us = {cpu1 * 1e3 / (L * E * N):F2} ns per state update");
         double scanRev = KernelBenchmarks.Time(() => SelectiveScan.Forward(B, L, E, N, u, dt, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
             dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, true, true));
         Report(output, "scan rev accumulate", scanRev);
