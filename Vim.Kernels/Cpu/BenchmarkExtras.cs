@@ -4,15 +4,20 @@ namespace Vim.Kernels.Cpu;
 
 internal static class BenchmarkExtras
 {
-    public static void Run(TextWriter output)
+    public static void Run(TextWriter output, string? filter)
     {
+        bool scanOnly = filter is not null && "scan".Contains(filter, StringComparison.Ordinal);
         const int B = 8, L = 197, D = 192, E = 384, N = 16, R = 12, K = 4;
         int rows = B * L;
         float[] xz = KernelBenchmarks.Random(rows * 2 * E, 1);
         float[] u = new float[rows * E];
         float[] convW = KernelBenchmarks.Random(E * K, 2);
         float[] convB = KernelBenchmarks.Random(E, 3);
-        Report(output, "conv1d+silu", KernelBenchmarks.Time(() => CausalConv1d.Forward(B, L, E, xz, 2 * E, convW, K, convB, u, false)));
+        ExpThroughput(output);
+        if (!scanOnly)
+        {
+            Report(output, "conv1d+silu", KernelBenchmarks.Time(() => CausalConv1d.Forward(B, L, E, xz, 2 * E, convW, K, convB, u, false)));
+        }
 
         float[] dt = KernelBenchmarks.Random(rows * E, 4);
         float[] dtBias = KernelBenchmarks.Random(E, 5);
@@ -38,6 +43,10 @@ internal static class BenchmarkExtras
             dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, true, true));
         Report(output, "scan rev accumulate", scanRev);
         output.WriteLine($"  scan: {(double)rows * E * N / scan / 1e3:F2} G state-updates/s (one exp each)");
+        if (scanOnly)
+        {
+            return;
+        }
 
         float[] h = KernelBenchmarks.Random(rows * D, 9), res = KernelBenchmarks.Random(rows * D, 10), normed = new float[rows * D];
         float[] nw = KernelBenchmarks.Random(D, 11);
@@ -60,6 +69,36 @@ internal static class BenchmarkExtras
         double pe = KernelBenchmarks.Time(() => PatchEmbed.Forward(B, 3, 224, 224, images, pw, 16, 16, 16, convB.AsSpan(0, D), tokens));
         Report(output, "patch embed (im2col+gemm)", pe);
         output.WriteLine($"  patch embed: {2.0 * B * 196 * D * 768 / pe / 1e3:F1} GFLOP/s end to end");
+    }
+
+    /// <summary>Pure VecMath.Exp throughput on one thread over an L1-resident buffer: the floor for the scan.</summary>
+    private static void ExpThroughput(TextWriter output)
+    {
+        if (!Simd.IsAvailable)
+        {
+            return;
+        }
+
+        float[] x = KernelBenchmarks.Random(4096, 20);
+        float[] y = new float[4096];
+        int saved = KernelThreading.MaxDegreeOfParallelism;
+        KernelThreading.MaxDegreeOfParallelism = 1;
+        double us = KernelBenchmarks.Time(() =>
+        {
+            unsafe
+            {
+                fixed (float* px = x)
+                fixed (float* py = y)
+                {
+                    for (int i = 0; i < 4096; i += 8)
+                    {
+                        System.Runtime.Intrinsics.X86.Avx.Store(py + i, VecMath.Exp(System.Runtime.Intrinsics.X86.Avx.LoadVector256(px + i)));
+                    }
+                }
+            }
+        });
+        KernelThreading.MaxDegreeOfParallelism = saved;
+        output.WriteLine($"exp 1 thread               : {us * 1e3 / 512:F2} ns per 8-lane vector");
     }
 
     private static void Report(TextWriter output, string name, double us) => output.WriteLine($"{name,-26}: {us,9:F1} us (cpu-time based)");

@@ -3,6 +3,8 @@
 // accumulate (C += instead of C =). B is packed into 16-wide panels (PackedMatrix); A is read in place.
 using System.Buffers;
 
+using System.Runtime.CompilerServices;
+
 namespace Vim.Kernels.Cpu;
 
 /// <summary>Single-precision matrix multiply against a (packed) Linear weight.</summary>
@@ -146,6 +148,7 @@ public static unsafe class Gemm
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(float* a, nint lda, float* packed, int n, int k, float* c, nint ldc, float* bias, bool accumulate, int i0, int i1, int panel0, int panel1)
     {
         float* biasTail = stackalloc float[PanelWidth];

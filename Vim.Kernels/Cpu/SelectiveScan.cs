@@ -9,6 +9,8 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using System.Runtime.CompilerServices;
+
 namespace Vim.Kernels.Cpu;
 
 /// <summary>The selective-scan recurrence of Mamba, vectorised over 8 channels at a time.</summary>
@@ -121,6 +123,7 @@ public static unsafe class SelectiveScan
 
     /// <summary>Eight adjacent channels of one sequence: every per-token load of u/dt/z/out is one vector,
     /// and B/C values are broadcasts shared by the 8 lanes, so no horizontal sums are needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScanGroup8(in ScanArgs s, int batchIndex, int c0)
     {
         int n = s.State, e = s.Channels;
@@ -189,6 +192,7 @@ public static unsafe class SelectiveScan
     }
 
     /// <summary>One channel in scalar code: the ragged channel tail and the no-SIMD fallback.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScanChannel(in ScanArgs s, int batchIndex, int ch)
     {
         int n = s.State, e = s.Channels;
