@@ -2,7 +2,6 @@
 // weight [out, in]. A, B, C are strided 2-D views (lda, ldb, ldc ≥ row width). Optional bias (n) and
 // accumulate (C += instead of C =). B is packed into 16-wide panels (PackedMatrix); A is read in place.
 using System.Buffers;
-
 using System.Runtime.CompilerServices;
 
 namespace Vim.Kernels.Cpu;

@@ -129,6 +129,7 @@ public static unsafe class SelectiveScan
         int n = s.State, e = s.Channels;
         float* h = stackalloc float[n * 8];
         float* at = stackalloc float[n * 8];
+        float* dA = stackalloc float[n * 8];
         for (int j = 0; j < n; j++)
         {
             for (int lane = 0; lane < 8; lane++)
@@ -156,30 +157,42 @@ public static unsafe class SelectiveScan
             Vector256<float> du = Avx.Multiply(delta, uv);
             float* brow = s.B + row * s.LdBC;
             float* crow = s.C + row * s.LdBC;
-            Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero;
-            int j = 0;
-            // Two states per iteration with separate y accumulators halve the FMA dependency chain.
-            for (; j + 1 < n; j += 2)
+            // Phase 1: the exps alone, so the loop carries no dependency and stays in registers.
+            for (int j = 0; j < n; j++)
             {
-                Vector256<float> dA0 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8)));
-                Vector256<float> dA1 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8 + 8)));
-                Vector256<float> h0 = Fma.MultiplyAdd(dA0, Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
-                Vector256<float> h1 = Fma.MultiplyAdd(dA1, Avx.LoadVector256(h + j * 8 + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
-                Avx.Store(h + j * 8, h0);
-                Avx.Store(h + j * 8 + 8, h1);
-                y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
-                y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 1]), h1, y1);
+                Avx.Store(dA + j * 8, VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8))));
             }
 
-            if (j < n)
+            // Phase 2: state update and readout, with four partial sums to shorten the y chain.
+            Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero, y2 = Vector256<float>.Zero, y3 = Vector256<float>.Zero;
+            int jj = 0;
+            for (; jj + 3 < n; jj += 4)
             {
-                Vector256<float> dA0 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8)));
-                Vector256<float> h0 = Fma.MultiplyAdd(dA0, Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
-                Avx.Store(h + j * 8, h0);
-                y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
+                float* hj = h + jj * 8;
+                float* dj = dA + jj * 8;
+                Vector256<float> h0 = Fma.MultiplyAdd(Avx.LoadVector256(dj), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[jj])));
+                Vector256<float> h1 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 8), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[jj + 1])));
+                Vector256<float> h2 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 16), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[jj + 2])));
+                Vector256<float> h3 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 24), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[jj + 3])));
+                Avx.Store(hj, h0);
+                Avx.Store(hj + 8, h1);
+                Avx.Store(hj + 16, h2);
+                Avx.Store(hj + 24, h3);
+                y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), h0, y0);
+                y1 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 1]), h1, y1);
+                y2 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 2]), h2, y2);
+                y3 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 3]), h3, y3);
             }
 
-            Vector256<float> y = Fma.MultiplyAdd(dSkip, uv, Avx.Add(y0, y1));
+            for (; jj < n; jj++)
+            {
+                Vector256<float> hv = Fma.MultiplyAdd(Avx.LoadVector256(dA + jj * 8), Avx.LoadVector256(h + jj * 8), Avx.Multiply(du, Vector256.Create(brow[jj])));
+                Avx.Store(h + jj * 8, hv);
+                y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), hv, y0);
+            }
+
+            y0 = Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
+            Vector256<float> y = Fma.MultiplyAdd(dSkip, uv, y0);
             if (s.Z != null)
             {
                 y = Avx.Multiply(y, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c0)));
