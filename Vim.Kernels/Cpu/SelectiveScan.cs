@@ -17,6 +17,7 @@ namespace Vim.Kernels.Cpu;
 public static unsafe class SelectiveScan
 {
     private const int MaxStackState = 256;
+    private const int StepsPerChunk = 64;
 
     /// <summary>Runs the scan for every (batch, channel); see the file header for the exact formula.</summary>
     /// <param name="batch">B.</param>
@@ -143,65 +144,88 @@ public static unsafe class SelectiveScan
         Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c0) : Vector256<float>.Zero;
         Vector256<float> scale = Vector256.Create(s.Scale);
         long row0 = (long)batchIndex * s.Length;
-        for (int step = 0; step < s.Length; step++)
+        float* deltas = stackalloc float[StepsPerChunk * 8];
+        float* gates = stackalloc float[StepsPerChunk * 8];
+        for (int chunk0 = 0; chunk0 < s.Length; chunk0 += StepsPerChunk)
         {
-            long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
-            long at0 = row * e + c0;
-            Vector256<float> delta = Avx.Add(Avx.LoadVector256(s.DtRaw + at0), dtBias);
-            if (s.Softplus)
+            int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
+
+            // softplus(dt) and silu(z) do not depend on the state: computing them for a chunk of steps
+            // up front keeps their long exp/log/divide chains out of the recurrence's critical path.
+            for (int i = 0; i < chunkSteps; i++)
             {
-                delta = VecMath.Softplus(delta);
+                int step = chunk0 + i;
+                long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
+                Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c0), dtBias);
+                Avx.Store(deltas + i * 8, s.Softplus ? VecMath.Softplus(d) : d);
+                if (s.Z != null)
+                {
+                    Avx.Store(gates + i * 8, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c0)));
+                }
             }
 
-            Vector256<float> uv = Avx.LoadVector256(s.U + at0);
-            Vector256<float> du = Avx.Multiply(delta, uv);
-            float* brow = s.B + row * s.LdBC;
-            float* crow = s.C + row * s.LdBC;
-            // Phase 1: the exps alone, so the loop carries no dependency and stays in registers.
-            for (int j = 0; j < n; j++)
+            for (int i = 0; i < chunkSteps; i++)
             {
-                Avx.Store(dA + j * 8, VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8))));
+                ScanStep(s, row0, chunk0 + i, c0, h, at, dA, Avx.LoadVector256(deltas + i * 8), gates + i * 8, dSkip, scale);
             }
-
-            // Phase 2: state update and readout, with four partial sums to shorten the y chain.
-            Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero, y2 = Vector256<float>.Zero, y3 = Vector256<float>.Zero;
-            int jj = 0;
-            for (; jj + 3 < n; jj += 4)
-            {
-                float* hj = h + jj * 8;
-                float* dj = dA + jj * 8;
-                Vector256<float> h0 = Fma.MultiplyAdd(Avx.LoadVector256(dj), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[jj])));
-                Vector256<float> h1 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 8), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[jj + 1])));
-                Vector256<float> h2 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 16), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[jj + 2])));
-                Vector256<float> h3 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 24), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[jj + 3])));
-                Avx.Store(hj, h0);
-                Avx.Store(hj + 8, h1);
-                Avx.Store(hj + 16, h2);
-                Avx.Store(hj + 24, h3);
-                y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), h0, y0);
-                y1 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 1]), h1, y1);
-                y2 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 2]), h2, y2);
-                y3 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 3]), h3, y3);
-            }
-
-            for (; jj < n; jj++)
-            {
-                Vector256<float> hv = Fma.MultiplyAdd(Avx.LoadVector256(dA + jj * 8), Avx.LoadVector256(h + jj * 8), Avx.Multiply(du, Vector256.Create(brow[jj])));
-                Avx.Store(h + jj * 8, hv);
-                y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), hv, y0);
-            }
-
-            y0 = Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
-            Vector256<float> y = Fma.MultiplyAdd(dSkip, uv, y0);
-            if (s.Z != null)
-            {
-                y = Avx.Multiply(y, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c0)));
-            }
-
-            float* o = s.Output + at0;
-            y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
-            Avx.Store(o, y);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScanStep(in ScanArgs s, long row0, int step, int c0, float* h, float* at, float* dA, Vector256<float> delta, float* gate,
+        Vector256<float> dSkip, Vector256<float> scale)
+    {
+        int n = s.State;
+        long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
+        long at0 = row * s.Channels + c0;
+        Vector256<float> uv = Avx.LoadVector256(s.U + at0);
+        Vector256<float> du = Avx.Multiply(delta, uv);
+        float* brow = s.B + row * s.LdBC;
+        float* crow = s.C + row * s.LdBC;
+        // Phase 1: the exps alone, so the loop carries no dependency and stays in registers.
+        for (int j = 0; j < n; j++)
+        {
+            Avx.Store(dA + j * 8, VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8))));
+        }
+
+        // Phase 2: state update and readout, with four partial sums to shorten the y chain.
+        Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero, y2 = Vector256<float>.Zero, y3 = Vector256<float>.Zero;
+        int jj = 0;
+        for (; jj + 3 < n; jj += 4)
+        {
+            float* hj = h + jj * 8;
+            float* dj = dA + jj * 8;
+            Vector256<float> h0 = Fma.MultiplyAdd(Avx.LoadVector256(dj), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[jj])));
+            Vector256<float> h1 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 8), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[jj + 1])));
+            Vector256<float> h2 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 16), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[jj + 2])));
+            Vector256<float> h3 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 24), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[jj + 3])));
+            Avx.Store(hj, h0);
+            Avx.Store(hj + 8, h1);
+            Avx.Store(hj + 16, h2);
+            Avx.Store(hj + 24, h3);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), h0, y0);
+            y1 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 1]), h1, y1);
+            y2 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 2]), h2, y2);
+            y3 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 3]), h3, y3);
+        }
+
+        for (; jj < n; jj++)
+        {
+            Vector256<float> hv = Fma.MultiplyAdd(Avx.LoadVector256(dA + jj * 8), Avx.LoadVector256(h + jj * 8), Avx.Multiply(du, Vector256.Create(brow[jj])));
+            Avx.Store(h + jj * 8, hv);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), hv, y0);
+        }
+
+        y0 = Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
+        Vector256<float> y = Fma.MultiplyAdd(dSkip, uv, y0);
+        if (s.Z != null)
+        {
+            y = Avx.Multiply(y, Avx.LoadVector256(gate));
+        }
+
+        float* o = s.Output + at0;
+        y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
+        Avx.Store(o, y);
     }
 
     /// <summary>One channel in scalar code: the ragged channel tail and the no-SIMD fallback.</summary>
