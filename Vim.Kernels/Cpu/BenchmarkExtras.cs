@@ -46,7 +46,10 @@ internal static class BenchmarkExtras
         KernelThreading.MaxDegreeOfParallelism = 1;
         double bare = KernelBenchmarks.Time(() => SelectiveScan.Forward(1, L, E, N, u, dt, [], false, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
             [], [], 0, y, 1f, false, false));
+        double batch1T = KernelBenchmarks.Time(() => SelectiveScan.Forward(B, L, E, N, u, dt, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
+            dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, false, false));
         KernelThreading.MaxDegreeOfParallelism = saved;
+        output.WriteLine($"scan fwd B=8 1 thread      : cpu {batch1T,8:F1} us = {batch1T * 1e3 / ((double)rows * E * N):F2} ns per state update");
         output.WriteLine($"scan 1 image 1T no sp/z/D   : cpu {bare,8:F1} us = {bare * 1e3 / (L * E * N):F2} ns per state update");
         double scanRev = KernelBenchmarks.Time(() => SelectiveScan.Forward(B, L, E, N, u, dt, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
             dSkip, xz.AsSpan(E), 2 * E, y, 0.5f, true, true));
