@@ -67,13 +67,13 @@ internal static class BenchmarkExtras
         Report(output, "silu (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Silu(dt, y)));
         Report(output, "softplus (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Softplus(dt, y)));
         Report(output, "gelu (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Gelu(dt, y)));
-        Report(output, "add (B,L,E)", KernelBenchmarks.Time(() => Elementwise.Add(dt, u, y)));
+        Report(output, "add (B,L,E)", KernelBenchmarks.TimeSerial(() => Elementwise.Add(dt, u, y)));
 
         float[] cos = KernelBenchmarks.Random(196 * D, 12), sin = KernelBenchmarks.Random(196 * D, 13);
-        Report(output, "rope (B,197,D)", KernelBenchmarks.Time(() => Rope.ApplyInPlace(B, L, D, h, cos, sin, 196)));
+        Report(output, "rope (B,197,D)", KernelBenchmarks.TimeSerial(() => Rope.ApplyInPlace(B, L, D, h, cos, sin, 196)));
         float[] pooled = new float[B * D];
-        Report(output, "mean pool", KernelBenchmarks.Time(() => Pooling.Mean(B, L, D, h, pooled)));
-        Report(output, "max pool", KernelBenchmarks.Time(() => Pooling.Max(B, L, D, h, pooled)));
+        Report(output, "mean pool", KernelBenchmarks.TimeSerial(() => Pooling.Mean(B, L, D, h, pooled)));
+        Report(output, "max pool", KernelBenchmarks.TimeSerial(() => Pooling.Max(B, L, D, h, pooled)));
 
         float[] images = KernelBenchmarks.Random(B * 3 * 224 * 224, 14);
         PackedMatrix pw = PatchEmbed.PackWeight(KernelBenchmarks.Random(D * 3 * 16 * 16, 15), D, 3, 16, 16);
@@ -115,5 +115,5 @@ internal static class BenchmarkExtras
         }
     }
 
-    private static void Report(TextWriter output, string name, double us) => output.WriteLine($"{name,-26}: {us,9:F1} us (cpu-time based)");
+    private static void Report(TextWriter output, string name, double us) => output.WriteLine($"{name,-26}: {us,9:F1} us (cpu time / threads used)");
 }

@@ -53,7 +53,8 @@ public static class KernelBenchmarks
     /// <summary>
     /// Microseconds per call, best of 7 batches of ~50 ms after a warm-up, as (wall, cpu): cpu is this
     /// process's CPU time per call divided by the threads the kernel may use, i.e. the wall time the call
-    /// would take with those cores to itself (assuming balanced threads).
+    /// would take with those cores to itself if its threads were perfectly balanced (a lower bound on
+    /// the uncontended wall time).
     /// </summary>
     internal static (double Wall, double Cpu) TimeBoth(Action action)
     {
@@ -92,6 +93,9 @@ public static class KernelBenchmarks
 
     /// <summary>The CPU-time figure of <see cref="TimeBoth"/>.</summary>
     internal static double Time(Action action) => TimeBoth(action).Cpu;
+
+    /// <summary>CPU time per call of a kernel that runs on the calling thread only (not divided by the thread count).</summary>
+    internal static double TimeSerial(Action action) => TimeBoth(action).Cpu * KernelThreading.MaxDegreeOfParallelism;
 
     internal static float[] Random(int length, int seed)
     {
