@@ -19,6 +19,9 @@ public static unsafe class SelectiveScan
     private const int MaxStackState = 256;
     private const int StepsPerChunk = 64;
 
+    // Two 8-channel groups per task: together they use whole 64-byte lines of every u/dt/z/out row.
+    private const int GroupsPerTask = 2;
+
     /// <summary>Runs the scan for every (batch, channel); see the file header for the exact formula.</summary>
     /// <param name="batch">B.</param>
     /// <param name="length">L.</param>
@@ -94,14 +97,16 @@ public static unsafe class SelectiveScan
 
             int vectorGroups = Simd.IsAvailable ? channels / 8 : 0;
             int tailChannels = channels - vectorGroups * 8;
-            int tasksPerBatch = vectorGroups + (tailChannels > 0 ? 1 : 0);
+            int blocks = (vectorGroups + GroupsPerTask - 1) / GroupsPerTask;
+            int tasksPerBatch = blocks + (tailChannels > 0 ? 1 : 0);
             bool parallel = rows * channels * state >= 1 << 16;
             KernelThreading.For(batch * tasksPerBatch, parallel, task =>
             {
-                int bi = task / tasksPerBatch, g = task % tasksPerBatch;
-                if (g < vectorGroups)
+                int bi = task / tasksPerBatch, blk = task % tasksPerBatch;
+                if (blk < blocks)
                 {
-                    ScanGroup8(args, bi, g * 8);
+                    int g0 = blk * GroupsPerTask;
+                    ScanGroups(args, bi, g0 * 8, Math.Min(GroupsPerTask, vectorGroups - g0));
                 }
                 else
                 {
@@ -122,51 +127,67 @@ public static unsafe class SelectiveScan
         public bool Softplus, Accumulate, Reverse;
     }
 
-    /// <summary>Eight adjacent channels of one sequence: every per-token load of u/dt/z/out is one vector,
+    /// <summary>One or two groups of eight adjacent channels of one sequence: every per-token load of u/dt/z/out is one vector,
     /// and B/C values are broadcasts shared by the 8 lanes, so no horizontal sums are needed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScanGroup8(in ScanArgs s, int batchIndex, int c0)
+    private static void ScanGroups(in ScanArgs s, int batchIndex, int c0, int groups)
     {
         int n = s.State, e = s.Channels;
-        float* h = stackalloc float[n * 8];
-        float* at = stackalloc float[n * 8];
+        float* h = stackalloc float[GroupsPerTask * n * 8];
+        float* at = stackalloc float[GroupsPerTask * n * 8];
         float* dA = stackalloc float[n * 8];
-        for (int j = 0; j < n; j++)
+        float* deltas = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        float* gates = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        for (int g = 0; g < groups; g++)
         {
-            for (int lane = 0; lane < 8; lane++)
+            for (int j = 0; j < n; j++)
             {
-                at[j * 8 + lane] = s.A[(c0 + lane) * n + j];
-                h[j * 8 + lane] = 0f;
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    at[(g * n + j) * 8 + lane] = s.A[(c0 + g * 8 + lane) * n + j];
+                    h[(g * n + j) * 8 + lane] = 0f;
+                }
             }
         }
 
-        Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c0) : Vector256<float>.Zero;
-        Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c0) : Vector256<float>.Zero;
         Vector256<float> scale = Vector256.Create(s.Scale);
         long row0 = (long)batchIndex * s.Length;
-        float* deltas = stackalloc float[StepsPerChunk * 8];
-        float* gates = stackalloc float[StepsPerChunk * 8];
         for (int chunk0 = 0; chunk0 < s.Length; chunk0 += StepsPerChunk)
         {
             int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
 
             // softplus(dt) and silu(z) do not depend on the state: computing them for a chunk of steps
             // up front keeps their long exp/log/divide chains out of the recurrence's critical path.
+            // Both groups read the same 64-byte lines of each row, one after the other.
             for (int i = 0; i < chunkSteps; i++)
             {
                 int step = chunk0 + i;
                 long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
-                Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c0), dtBias);
-                Avx.Store(deltas + i * 8, s.Softplus ? VecMath.Softplus(d) : d);
-                if (s.Z != null)
+                for (int g = 0; g < groups; g++)
                 {
-                    Avx.Store(gates + i * 8, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c0)));
+                    int c = c0 + g * 8;
+                    Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
+                    Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
+                    float* slot = deltas + (g * StepsPerChunk + i) * 8;
+                    Avx.Store(slot, s.Softplus ? VecMath.Softplus(d) : d);
+                    if (s.Z != null)
+                    {
+                        Avx.Store(gates + (g * StepsPerChunk + i) * 8, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c)));
+                    }
                 }
             }
 
-            for (int i = 0; i < chunkSteps; i++)
+            for (int g = 0; g < groups; g++)
             {
-                ScanStep(s, row0, chunk0 + i, c0, h, at, dA, Avx.LoadVector256(deltas + i * 8), gates + i * 8, dSkip, scale);
+                int c = c0 + g * 8;
+                Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c) : Vector256<float>.Zero;
+                float* hg = h + g * n * 8;
+                float* ag = at + g * n * 8;
+                for (int i = 0; i < chunkSteps; i++)
+                {
+                    int slot = (g * StepsPerChunk + i) * 8;
+                    ScanStep(s, row0, chunk0 + i, c, hg, ag, dA, Avx.LoadVector256(deltas + slot), gates + slot, dSkip, scale);
+                }
             }
         }
     }
