@@ -137,7 +137,8 @@ public static unsafe class SelectiveScan
         float* at = stackalloc float[GroupsPerTask * n * 8];
         float* dA = stackalloc float[n * 8];
         float* deltas = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
-        float* gates = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        float* dus = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        float* ys = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         for (int g = 0; g < groups; g++)
         {
             for (int j = 0; j < n; j++)
@@ -156,51 +157,67 @@ public static unsafe class SelectiveScan
         {
             int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
 
-            // softplus(dt) and silu(z) do not depend on the state: computing them for a chunk of steps
-            // up front keeps their long exp/log/divide chains out of the recurrence's critical path.
-            // Both groups read the same 64-byte lines of each row, one after the other.
+            // Pre-pass: delta = softplus(dt + bias) and delta·u do not depend on the state. Computing them
+            // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
+            // path, and moves every strided row access into loops whose iterations are independent, so
+            // cache misses overlap. Both groups read the same 64-byte lines, one after the other.
             for (int i = 0; i < chunkSteps; i++)
             {
-                int step = chunk0 + i;
-                long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
+                long row = Row(s, row0, chunk0 + i);
                 for (int g = 0; g < groups; g++)
                 {
                     int c = c0 + g * 8;
                     Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
                     Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
-                    float* slot = deltas + (g * StepsPerChunk + i) * 8;
-                    Avx.Store(slot, s.Softplus ? VecMath.Softplus(d) : d);
-                    if (s.Z != null)
-                    {
-                        Avx.Store(gates + (g * StepsPerChunk + i) * 8, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c)));
-                    }
+                    d = s.Softplus ? VecMath.Softplus(d) : d;
+                    int slot = (g * StepsPerChunk + i) * 8;
+                    Avx.Store(deltas + slot, d);
+                    Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
                 }
             }
 
             for (int g = 0; g < groups; g++)
             {
-                int c = c0 + g * 8;
-                Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c) : Vector256<float>.Zero;
                 float* hg = h + g * n * 8;
                 float* ag = at + g * n * 8;
                 for (int i = 0; i < chunkSteps; i++)
                 {
                     int slot = (g * StepsPerChunk + i) * 8;
-                    ScanStep(s, row0, chunk0 + i, c, hg, ag, dA, Avx.LoadVector256(deltas + slot), gates + slot, dSkip, scale);
+                    Vector256<float> y = ScanStep(s, Row(s, row0, chunk0 + i), hg, ag, dA, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
+                    Avx.Store(ys + slot, y);
+                }
+            }
+
+            // Post-pass: skip term, gate, scale and the (accumulating) store.
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                long row = Row(s, row0, chunk0 + i);
+                for (int g = 0; g < groups; g++)
+                {
+                    int c = c0 + g * 8;
+                    Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c) : Vector256<float>.Zero;
+                    Vector256<float> y = Fma.MultiplyAdd(dSkip, Avx.LoadVector256(s.U + row * e + c), Avx.LoadVector256(ys + (g * StepsPerChunk + i) * 8));
+                    if (s.Z != null)
+                    {
+                        y = Avx.Multiply(y, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c)));
+                    }
+
+                    float* o = s.Output + row * e + c;
+                    y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
+                    Avx.Store(o, y);
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScanStep(in ScanArgs s, long row0, int step, int c0, float* h, float* at, float* dA, Vector256<float> delta, float* gate,
-        Vector256<float> dSkip, Vector256<float> scale)
+    private static long Row(in ScanArgs s, long row0, int step) => row0 + (s.Reverse ? s.Length - 1 - step : step);
+
+    /// <summary>One token of the recurrence for 8 channels: updates h and returns Σ_n C[t,n]·h[n].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ScanStep(in ScanArgs s, long row, float* h, float* at, float* dA, Vector256<float> delta, Vector256<float> du)
     {
         int n = s.State;
-        long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
-        long at0 = row * s.Channels + c0;
-        Vector256<float> uv = Avx.LoadVector256(s.U + at0);
-        Vector256<float> du = Avx.Multiply(delta, uv);
         float* brow = s.B + row * s.LdBC;
         float* crow = s.C + row * s.LdBC;
         // Phase 1: the exps alone, so the loop carries no dependency and stays in registers.
@@ -237,16 +254,7 @@ public static unsafe class SelectiveScan
             y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), hv, y0);
         }
 
-        y0 = Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
-        Vector256<float> y = Fma.MultiplyAdd(dSkip, uv, y0);
-        if (s.Z != null)
-        {
-            y = Avx.Multiply(y, Avx.LoadVector256(gate));
-        }
-
-        float* o = s.Output + at0;
-        y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
-        Avx.Store(o, y);
+        return Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
     }
 
     /// <summary>One channel in scalar code: the ragged channel tail and the no-SIMD fallback.</summary>
