@@ -127,8 +127,11 @@ public static unsafe class SelectiveScan
         public bool Softplus, Accumulate, Reverse;
     }
 
-    /// <summary>One or two groups of eight adjacent channels of one sequence: every per-token load of u/dt/z/out is one vector,
-    /// and B/C values are broadcasts shared by the 8 lanes, so no horizontal sums are needed.</summary>
+    /// <summary>
+    /// One or two groups of eight adjacent channels of one sequence, in 64-token chunks (pre-pass,
+    /// recurrence, post-pass). Every per-token load of u/dt/z/out is one vector and B/C values are
+    /// broadcasts shared by the 8 lanes, so no horizontal sums are needed.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScanGroups(in ScanArgs s, int batchIndex, int c0, int groups)
     {
