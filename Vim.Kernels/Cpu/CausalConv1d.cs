@@ -8,6 +8,8 @@ using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using System.Runtime.CompilerServices;
+
 namespace Vim.Kernels.Cpu;
 
 /// <summary>Mamba's causal depthwise convolution + SiLU, forward or on the reversed sequence.</summary>
@@ -82,6 +84,7 @@ public static unsafe class CausalConv1d
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Range(float* x, int ldx, float* wt, int kernelSize, int channels, int length, float* output, int t0, int t1, bool reverse)
     {
         float* bias = wt + kernelSize * channels;

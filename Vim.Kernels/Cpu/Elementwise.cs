@@ -119,6 +119,7 @@ public static unsafe class Elementwise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MapRange<TOp>(float* input, float* output, int n)
         where TOp : struct, IUnaryOp
     {

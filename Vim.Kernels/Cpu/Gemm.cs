@@ -2,6 +2,7 @@
 // weight [out, in]. A, B, C are strided 2-D views (lda, ldb, ldc ≥ row width). Optional bias (n) and
 // accumulate (C += instead of C =). B is packed into 16-wide panels (PackedMatrix); A is read in place.
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Vim.Kernels.Cpu;
 
@@ -146,6 +147,7 @@ public static unsafe class Gemm
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(float* a, nint lda, float* packed, int n, int k, float* c, nint ldc, float* bias, bool accumulate, int i0, int i1, int panel0, int panel1)
     {
         float* biasTail = stackalloc float[PanelWidth];

@@ -83,24 +83,31 @@ internal static unsafe class GemmKernel
             return;
         }
 
-        // Edge tile: spill to the stack and copy only the valid part, so C outside the
+        // Edge tile: masked stores for ragged columns and only the valid rows, so C outside the
         // m×n view (which may be another tensor's memory) is never touched.
-        float* tile = stackalloc float[Rows * Cols];
-        Avx.Store(tile, c00); Avx.Store(tile + 8, c01);
-        Avx.Store(tile + 16, c10); Avx.Store(tile + 24, c11);
-        Avx.Store(tile + 32, c20); Avx.Store(tile + 40, c21);
-        Avx.Store(tile + 48, c30); Avx.Store(tile + 56, c31);
-        Avx.Store(tile + 64, c40); Avx.Store(tile + 72, c41);
-        Avx.Store(tile + 80, c50); Avx.Store(tile + 88, c51);
-        for (int i = 0; i < rows; i++)
+        Vector256<int> lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        Vector256<float> m0 = Avx2.CompareGreaterThan(Vector256.Create(cols), lane).AsSingle();
+        Vector256<float> m1 = Avx2.CompareGreaterThan(Vector256.Create(cols - 8), lane).AsSingle();
+        StoreMasked(c, c00, c01, m0, m1, loadC);
+        if (rows > 1) StoreMasked(c + ldc, c10, c11, m0, m1, loadC);
+        if (rows > 2) StoreMasked(c + 2 * ldc, c20, c21, m0, m1, loadC);
+        if (rows > 3) StoreMasked(c + 3 * ldc, c30, c31, m0, m1, loadC);
+        if (rows > 4) StoreMasked(c + 4 * ldc, c40, c41, m0, m1, loadC);
+        if (rows > 5) StoreMasked(c + 5 * ldc, c50, c51, m0, m1, loadC);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreMasked(float* c, Vector256<float> v0, Vector256<float> v1, Vector256<float> m0, Vector256<float> m1, bool loadC)
+    {
+        // vmaskmov never faults on masked-off lanes, so reading past the row end is safe.
+        if (loadC)
         {
-            float* crow = c + i * ldc;
-            float* trow = tile + i * Cols;
-            for (int j = 0; j < cols; j++)
-            {
-                crow[j] = loadC ? crow[j] + trow[j] : trow[j];
-            }
+            v0 = Avx.Add(v0, Avx.MaskLoad(c, m0));
+            v1 = Avx.Add(v1, Avx.MaskLoad(c + 8, m1));
         }
+
+        Avx.MaskStore(c, m0, v0);
+        Avx.MaskStore(c + 8, m1, v1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

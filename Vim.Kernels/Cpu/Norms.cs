@@ -159,6 +159,7 @@ public static unsafe class Norms
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NormRow(float* x, float* o, int n, float* w, float* b, float eps, bool layerNorm)
     {
         double mean = layerNorm ? Sum(x, n, 0.0, squares: false) / n : 0.0;

@@ -9,12 +9,18 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using System.Runtime.CompilerServices;
+
 namespace Vim.Kernels.Cpu;
 
 /// <summary>The selective-scan recurrence of Mamba, vectorised over 8 channels at a time.</summary>
 public static unsafe class SelectiveScan
 {
     private const int MaxStackState = 256;
+    private const int StepsPerChunk = 64;
+
+    // Two 8-channel groups per task: together they use whole 64-byte lines of every u/dt/z/out row.
+    private const int GroupsPerTask = 2;
 
     /// <summary>Runs the scan for every (batch, channel); see the file header for the exact formula.</summary>
     /// <param name="batch">B.</param>
@@ -91,14 +97,16 @@ public static unsafe class SelectiveScan
 
             int vectorGroups = Simd.IsAvailable ? channels / 8 : 0;
             int tailChannels = channels - vectorGroups * 8;
-            int tasksPerBatch = vectorGroups + (tailChannels > 0 ? 1 : 0);
+            int blocks = (vectorGroups + GroupsPerTask - 1) / GroupsPerTask;
+            int tasksPerBatch = blocks + (tailChannels > 0 ? 1 : 0);
             bool parallel = rows * channels * state >= 1 << 16;
             KernelThreading.For(batch * tasksPerBatch, parallel, task =>
             {
-                int bi = task / tasksPerBatch, g = task % tasksPerBatch;
-                if (g < vectorGroups)
+                int bi = task / tasksPerBatch, blk = task % tasksPerBatch;
+                if (blk < blocks)
                 {
-                    ScanGroup8(args, bi, g * 8);
+                    int g0 = blk * GroupsPerTask;
+                    ScanGroups(args, bi, g0 * 8, Math.Min(GroupsPerTask, vectorGroups - g0));
                 }
                 else
                 {
@@ -119,76 +127,141 @@ public static unsafe class SelectiveScan
         public bool Softplus, Accumulate, Reverse;
     }
 
-    /// <summary>Eight adjacent channels of one sequence: every per-token load of u/dt/z/out is one vector,
-    /// and B/C values are broadcasts shared by the 8 lanes, so no horizontal sums are needed.</summary>
-    private static void ScanGroup8(in ScanArgs s, int batchIndex, int c0)
+    /// <summary>
+    /// One or two groups of eight adjacent channels of one sequence, in 64-token chunks (pre-pass,
+    /// recurrence, post-pass). Every per-token load of u/dt/z/out is one vector and B/C values are
+    /// broadcasts shared by the 8 lanes, so no horizontal sums are needed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScanGroups(in ScanArgs s, int batchIndex, int c0, int groups)
     {
         int n = s.State, e = s.Channels;
-        float* h = stackalloc float[n * 8];
-        float* at = stackalloc float[n * 8];
-        for (int j = 0; j < n; j++)
+        float* h = stackalloc float[GroupsPerTask * n * 8];
+        float* at = stackalloc float[GroupsPerTask * n * 8];
+        float* dA = stackalloc float[n * 8];
+        float* deltas = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        float* dus = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        float* ys = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        for (int g = 0; g < groups; g++)
         {
-            for (int lane = 0; lane < 8; lane++)
+            for (int j = 0; j < n; j++)
             {
-                at[j * 8 + lane] = s.A[(c0 + lane) * n + j];
-                h[j * 8 + lane] = 0f;
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    at[(g * n + j) * 8 + lane] = s.A[(c0 + g * 8 + lane) * n + j];
+                    h[(g * n + j) * 8 + lane] = 0f;
+                }
             }
         }
 
-        Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c0) : Vector256<float>.Zero;
-        Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c0) : Vector256<float>.Zero;
         Vector256<float> scale = Vector256.Create(s.Scale);
         long row0 = (long)batchIndex * s.Length;
-        for (int step = 0; step < s.Length; step++)
+        for (int chunk0 = 0; chunk0 < s.Length; chunk0 += StepsPerChunk)
         {
-            long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
-            long at0 = row * e + c0;
-            Vector256<float> delta = Avx.Add(Avx.LoadVector256(s.DtRaw + at0), dtBias);
-            if (s.Softplus)
+            int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
+
+            // Pre-pass: delta = softplus(dt + bias) and delta·u do not depend on the state. Computing them
+            // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
+            // path, and moves every strided row access into loops whose iterations are independent, so
+            // cache misses overlap. Both groups read the same 64-byte lines, one after the other.
+            for (int i = 0; i < chunkSteps; i++)
             {
-                delta = VecMath.Softplus(delta);
+                long row = Row(s, row0, chunk0 + i);
+                for (int g = 0; g < groups; g++)
+                {
+                    int c = c0 + g * 8;
+                    Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
+                    Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
+                    d = s.Softplus ? VecMath.Softplus(d) : d;
+                    int slot = (g * StepsPerChunk + i) * 8;
+                    Avx.Store(deltas + slot, d);
+                    Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
+                }
             }
 
-            Vector256<float> uv = Avx.LoadVector256(s.U + at0);
-            Vector256<float> du = Avx.Multiply(delta, uv);
-            float* brow = s.B + row * s.LdBC;
-            float* crow = s.C + row * s.LdBC;
-            Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero;
-            int j = 0;
-            // Two states per iteration with separate y accumulators halve the FMA dependency chain.
-            for (; j + 1 < n; j += 2)
+            for (int g = 0; g < groups; g++)
             {
-                Vector256<float> dA0 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8)));
-                Vector256<float> dA1 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8 + 8)));
-                Vector256<float> h0 = Fma.MultiplyAdd(dA0, Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
-                Vector256<float> h1 = Fma.MultiplyAdd(dA1, Avx.LoadVector256(h + j * 8 + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
-                Avx.Store(h + j * 8, h0);
-                Avx.Store(h + j * 8 + 8, h1);
-                y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
-                y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 1]), h1, y1);
+                float* hg = h + g * n * 8;
+                float* ag = at + g * n * 8;
+                for (int i = 0; i < chunkSteps; i++)
+                {
+                    int slot = (g * StepsPerChunk + i) * 8;
+                    Vector256<float> y = ScanStep(s, Row(s, row0, chunk0 + i), hg, ag, dA, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
+                    Avx.Store(ys + slot, y);
+                }
             }
 
-            if (j < n)
+            // Post-pass: skip term, gate, scale and the (accumulating) store.
+            for (int i = 0; i < chunkSteps; i++)
             {
-                Vector256<float> dA0 = VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8)));
-                Vector256<float> h0 = Fma.MultiplyAdd(dA0, Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
-                Avx.Store(h + j * 8, h0);
-                y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
-            }
+                long row = Row(s, row0, chunk0 + i);
+                for (int g = 0; g < groups; g++)
+                {
+                    int c = c0 + g * 8;
+                    Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c) : Vector256<float>.Zero;
+                    Vector256<float> y = Fma.MultiplyAdd(dSkip, Avx.LoadVector256(s.U + row * e + c), Avx.LoadVector256(ys + (g * StepsPerChunk + i) * 8));
+                    if (s.Z != null)
+                    {
+                        y = Avx.Multiply(y, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c)));
+                    }
 
-            Vector256<float> y = Fma.MultiplyAdd(dSkip, uv, Avx.Add(y0, y1));
-            if (s.Z != null)
-            {
-                y = Avx.Multiply(y, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c0)));
+                    float* o = s.Output + row * e + c;
+                    y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
+                    Avx.Store(o, y);
+                }
             }
-
-            float* o = s.Output + at0;
-            y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
-            Avx.Store(o, y);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Row(in ScanArgs s, long row0, int step) => row0 + (s.Reverse ? s.Length - 1 - step : step);
+
+    /// <summary>One token of the recurrence for 8 channels: updates h and returns Σ_n C[t,n]·h[n].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ScanStep(in ScanArgs s, long row, float* h, float* at, float* dA, Vector256<float> delta, Vector256<float> du)
+    {
+        int n = s.State;
+        float* brow = s.B + row * s.LdBC;
+        float* crow = s.C + row * s.LdBC;
+        // Phase 1: the exps alone, so the loop carries no dependency and stays in registers.
+        for (int j = 0; j < n; j++)
+        {
+            Avx.Store(dA + j * 8, VecMath.Exp(Avx.Multiply(delta, Avx.LoadVector256(at + j * 8))));
+        }
+
+        // Phase 2: state update and readout, with four partial sums to shorten the y chain.
+        Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero, y2 = Vector256<float>.Zero, y3 = Vector256<float>.Zero;
+        int jj = 0;
+        for (; jj + 3 < n; jj += 4)
+        {
+            float* hj = h + jj * 8;
+            float* dj = dA + jj * 8;
+            Vector256<float> h0 = Fma.MultiplyAdd(Avx.LoadVector256(dj), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[jj])));
+            Vector256<float> h1 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 8), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[jj + 1])));
+            Vector256<float> h2 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 16), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[jj + 2])));
+            Vector256<float> h3 = Fma.MultiplyAdd(Avx.LoadVector256(dj + 24), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[jj + 3])));
+            Avx.Store(hj, h0);
+            Avx.Store(hj + 8, h1);
+            Avx.Store(hj + 16, h2);
+            Avx.Store(hj + 24, h3);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), h0, y0);
+            y1 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 1]), h1, y1);
+            y2 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 2]), h2, y2);
+            y3 = Fma.MultiplyAdd(Vector256.Create(crow[jj + 3]), h3, y3);
+        }
+
+        for (; jj < n; jj++)
+        {
+            Vector256<float> hv = Fma.MultiplyAdd(Avx.LoadVector256(dA + jj * 8), Avx.LoadVector256(h + jj * 8), Avx.Multiply(du, Vector256.Create(brow[jj])));
+            Avx.Store(h + jj * 8, hv);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[jj]), hv, y0);
+        }
+
+        return Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
+    }
+
     /// <summary>One channel in scalar code: the ragged channel tail and the no-SIMD fallback.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScanChannel(in ScanArgs s, int batchIndex, int ch)
     {
         int n = s.State, e = s.Channels;

@@ -10,38 +10,66 @@ namespace Vim.Kernels.Cpu;
 internal static class VecMath
 {
     /// <summary>
-    /// e^x with relative error of a couple of ulp: Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2,
-    /// then a degree-7 Taylor polynomial (truncation ≈ 5e-9 at |r| = 0.347, below float rounding).
-    /// The 2^n scale is applied as two halves so subnormal results and overflow to +inf come out
-    /// right instead of wrapping the exponent field. NaN propagates.
+    /// e^x with relative error of a couple of ulp. Reduction x = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite,
+    /// two-part ln2), then a degree-7 Taylor polynomial (truncation ≈ 5e-9 at |r| = 0.347, below float
+    /// rounding) evaluated with Estrin's scheme: 3 FMA levels instead of 7, because the scan keeps many
+    /// exps in flight and is bound by their latency. When every lane has |x| ≤ 87 the result is
+    /// normal and 2^n is applied by adding n to the exponent bits; otherwise (subnormal results, 0,
+    /// overflow, NaN) the exact slow path runs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
+    {
+        Vector256<float> ax = Avx.AndNot(Vector256.Create(-0f), x);
+        Vector256<float> outside = Avx.CompareNotLessThanOrEqual(ax, Vector256.Create(87f)); // NaN counts as outside
+        if (!Avx.TestZ(outside, outside))
+        {
+            return ExpAnyRange(x);
+        }
+
+        Vector256<float> n = Avx.RoundToNearestInteger(Avx.Multiply(x, Vector256.Create(1.44269504088896341f)));
+        Vector256<float> p = Polynomial(x, n);
+        Vector256<int> shift = Avx2.ShiftLeftLogical(Avx.ConvertToVector256Int32(n), 23);
+        return Avx2.Add(p.AsInt32(), shift).AsSingle();
+    }
+
+    /// <summary>
+    /// e^x for any input: clamps to [−104, 89] (keeping NaN) and applies 2^n as 2^(n/2)·2^(n−n/2), so
+    /// results underflow correctly to subnormals and 0 and overflow to +inf.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpAnyRange(Vector256<float> x)
     {
         // maxps/minps return the second operand when either is NaN, so putting x second keeps NaN.
         x = Avx.Max(Vector256.Create(-104f), x);
         x = Avx.Min(Vector256.Create(89f), x);
         Vector256<float> n = Avx.RoundToNearestInteger(Avx.Multiply(x, Vector256.Create(1.44269504088896341f)));
+        Vector256<float> p = Polynomial(x, n);
+        Vector256<int> ni = Avx.ConvertToVector256Int32(n);
+        Vector256<int> n1 = Avx2.ShiftRightArithmetic(ni, 1);
+        Vector256<int> bias = Vector256.Create(127);
+        Vector256<float> s1 = Avx2.ShiftLeftLogical(Avx2.Add(n1, bias), 23).AsSingle();
+        Vector256<float> s2 = Avx2.ShiftLeftLogical(Avx2.Add(Avx2.Subtract(ni, n1), bias), 23).AsSingle();
+        // Two multiplies, not p·(s1·s2): 2^128 (x just below ln FLT_MAX) is not a float.
+        return Avx.Multiply(Avx.Multiply(p, s1), s2);
+    }
+
+    /// <summary>e^r for r = x − n·ln2, |r| ≤ ln2/2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Polynomial(Vector256<float> x, Vector256<float> n)
+    {
         // ln2hi has 9 significant bits, so n·ln2hi is exact for |n| ≤ 150.
         Vector256<float> r = Fma.MultiplyAddNegated(n, Vector256.Create(0.693359375f), x);
         r = Fma.MultiplyAddNegated(n, Vector256.Create(-2.12194440e-4f), r);
-
-        Vector256<float> p = Vector256.Create(1f / 5040f);
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f / 720f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f / 120f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f / 24f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f / 6f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(0.5f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f));
-
-        Vector256<int> ni = Avx.ConvertToVector256Int32(n);
-        Vector256<int> n1 = Avx2.ShiftRightArithmetic(ni, 1);
-        Vector256<int> n2 = Avx2.Subtract(ni, n1);
-        Vector256<int> bias = Vector256.Create(127);
-        Vector256<float> s1 = Avx2.ShiftLeftLogical(Avx2.Add(n1, bias), 23).AsSingle();
-        Vector256<float> s2 = Avx2.ShiftLeftLogical(Avx2.Add(n2, bias), 23).AsSingle();
-        return Avx.Multiply(Avx.Multiply(p, s1), s2);
+        Vector256<float> r2 = Avx.Multiply(r, r);
+        Vector256<float> q01 = Fma.MultiplyAdd(r, Vector256.Create(1f), Vector256.Create(1f));
+        Vector256<float> q23 = Fma.MultiplyAdd(r, Vector256.Create(1f / 6f), Vector256.Create(0.5f));
+        Vector256<float> q45 = Fma.MultiplyAdd(r, Vector256.Create(1f / 120f), Vector256.Create(1f / 24f));
+        Vector256<float> q67 = Fma.MultiplyAdd(r, Vector256.Create(1f / 5040f), Vector256.Create(1f / 720f));
+        Vector256<float> r4 = Avx.Multiply(r2, r2);
+        Vector256<float> q03 = Fma.MultiplyAdd(q23, r2, q01);
+        Vector256<float> q47 = Fma.MultiplyAdd(q67, r2, q45);
+        return Fma.MultiplyAdd(q47, r4, q03);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public class Benchmarks
         }
 
         var sw = new StringWriter();
-        KernelBenchmarks.Run(sw);
+        KernelBenchmarks.Run(sw, Environment.GetEnvironmentVariable("VIM_BENCH_FILTER"));
         string? path = Environment.GetEnvironmentVariable("VIM_BENCH_OUT");
         if (path is not null)
         {

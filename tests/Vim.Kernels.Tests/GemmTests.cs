@@ -150,6 +150,21 @@ public class GemmTests
     }
 
     [Fact]
+    public void DegenerateSizes()
+    {
+        // k = 0: C = bias (or C += bias); m = 0: nothing is touched.
+        var p = Gemm.Pack([], 3, 0, 0);
+        float[] c = TestData.Poisoned(6);
+        Gemm.Multiply(2, [], 0, p, c, 3, new float[] { 1, 2, 3 }, false);
+        Assert.Equal(new float[] { 1, 2, 3, 1, 2, 3 }, c);
+        Gemm.Multiply(2, [], 0, p, c, 3, new float[] { 1, 2, 3 }, true);
+        Assert.Equal(new float[] { 2, 4, 6, 2, 4, 6 }, c);
+        float[] untouched = [7f];
+        Gemm.Multiply(0, [], 4, Gemm.Pack(new float[4], 1, 4, 4), untouched, 1, [], false);
+        Assert.Equal(7f, untouched[0]);
+    }
+
+    [Fact]
     public void BadShapesThrowWithKernelName()
     {
         var p = Gemm.Pack(new float[6], 2, 3, 3);
