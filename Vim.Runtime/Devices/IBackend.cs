@@ -7,7 +7,7 @@ namespace Vim.Runtime.Devices;
 /// The complete list of operations a device must provide. The generated model code and the runtime's
 /// modules call these through <see cref="Backends.For(Device)"/>; nothing above this seam knows which device runs.
 /// </summary>
-public interface IBackend
+public partial interface IBackend
 {
     /// <summary>The device this backend computes on.</summary>
     Device Device { get; }

@@ -1,0 +1,59 @@
+using Vim.Generators.Helpers;
+
+namespace Vim.Generators.Specs
+{
+    /// <summary>Everything read from one <c>[VMamba]</c> declaration: plain values only (enums as the DSL's ordinals).</summary>
+    internal sealed record VMambaSpec(
+        HierarchyInfo Type,
+        string Name,
+        EquatableArray<string> Aliases,
+        int PatchSize,
+        int InChans,
+        int NumClasses,
+        EquatableArray<int> Depths,
+        EquatableArray<int> Dims,
+        int Dim,
+        int SsmDState,
+        double SsmRatio,
+        int SsmDtRank,
+        int SsmActLayer,
+        int SsmConv,
+        bool SsmConvBias,
+        int SsmInit,
+        string ForwardType,
+        double MlpRatio,
+        int MlpActLayer,
+        bool Gmlp,
+        bool PatchNorm,
+        int NormLayer,
+        int DownsampleVersion,
+        int PatchEmbedVersion,
+        bool PosEmbed,
+        int ImgSize,
+        EquatableArray<double> Mean,
+        EquatableArray<double> Std,
+        double CropPct,
+        EquatableArray<string> ExplicitArguments,
+        LocationInfo? AttributeLocation,
+        EquatableArray<ArgumentLocation> ArgumentLocations)
+    {
+        /// <summary>The location of argument <paramref name="name"/>, else of the attribute.</summary>
+        public LocationInfo? LocationOf(string name)
+        {
+            foreach (var a in ArgumentLocations)
+            {
+                if (a.Name == name) return a.Location;
+            }
+            return AttributeLocation;
+        }
+
+        public bool IsExplicit(string name)
+        {
+            foreach (var a in ExplicitArguments)
+            {
+                if (a == name) return true;
+            }
+            return false;
+        }
+    }
+}

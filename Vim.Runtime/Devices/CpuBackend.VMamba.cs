@@ -1,0 +1,247 @@
+using Vim.Dsl;
+using Vim.Kernels.Cpu;
+using Vim.Runtime.Modules;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Runtime.Devices;
+
+// Shapes: B batch, H×W map, C channels, D d_inner, N state, R dt rank; maps are channel-last (B, H, W, C).
+public sealed partial class CpuBackend
+{
+    /// <inheritdoc/>
+    public Tensor Conv2d(Tensor x, bool channelFirstInput, Parameter weight, Parameter? bias, int stride, int padding)
+    {
+        int o = weight.Shape[0], c = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3];
+        int b = x.Shape[0];
+        int h = channelFirstInput ? x.Shape[2] : x.Shape[1], w = channelFirstInput ? x.Shape[3] : x.Shape[2];
+        int xc = channelFirstInput ? x.Shape[1] : x.Shape[3];
+        if (x.Rank != 4 || xc != c) throw new ArgumentException($"Conv2d({weight.Name}): input {x.Shape} ({(channelFirstInput ? "B, C, H, W" : "B, H, W, C")}) does not have the weight's {c} input channels, weight {weight.Shape}.");
+        int ho = Kernels.Cpu.Conv2d.OutputSize(h, kh, stride, padding), wo = Kernels.Cpu.Conv2d.OutputSize(w, kw, stride, padding);
+        var y = Tensor.Empty(new Shape(b, ho, wo, o), Device);
+        Kernels.Cpu.Conv2d.Forward(b, c, h, w, x.Span, channelFirstInput, Packed(weight), kh, kw, stride, padding, bias is null ? default : bias.Value.Span, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor DepthwiseConv2d(Tensor x, Parameter weight, Parameter? bias)
+    {
+        int c = weight.Shape[0], k = weight.Shape[^1];
+        int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], ld = x.Shape[3];
+        if (ld < c) throw new ArgumentException($"DepthwiseConv2d({weight.Name}): input {x.Shape} has fewer than {c} channels.");
+        var y = Tensor.Empty(new Shape(b, h, w, c), Device);
+        Kernels.Cpu.DepthwiseConv2d.Forward(b, h, w, c, x.Span, ld, weight.Value.Span, k, bias is null ? default : bias.Value.Span, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public void ActivationInPlace(Tensor x, ActLayer activation)
+    {
+        var s = x.Span;
+        switch (activation)
+        {
+            case ActLayer.Silu: Elementwise.Silu(s, s); break;
+            case ActLayer.Gelu: Elementwise.Gelu(s, s); break;
+            case ActLayer.Relu:
+                for (int i = 0; i < s.Length; i++) s[i] = MathF.Max(s[i], 0f);
+                break;
+            default:
+                for (int i = 0; i < s.Length; i++) s[i] = 1f / (1f + MathF.Exp(-s[i]));
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Tensor SliceChannels(Tensor x, int start, int width)
+    {
+        int ld = x.Shape[^1];
+        if (start < 0 || start + width > ld) throw new ArgumentException($"SliceChannels: channels {start}..{start + width} outside {x.Shape}.");
+        var dims = x.Shape.ToArray();
+        dims[^1] = width;
+        var y = Tensor.Empty(new Shape(dims), Device);
+        int rows = (int)(x.Numel / ld);
+        var src = x.Span;
+        var dst = y.Span;
+        for (int r = 0; r < rows; r++) src.Slice(r * ld + start, width).CopyTo(dst.Slice(r * width, width));
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public void GateInPlace(Tensor y, Tensor x, int start, ActLayer? activation)
+    {
+        int d = y.Shape[^1], ld = x.Shape[^1];
+        int rows = (int)(y.Numel / d);
+        if (x.Numel / ld != rows || start + d > ld) throw new ArgumentException($"GateInPlace: gate {x.Shape} from channel {start} does not cover {y.Shape}.");
+        var ys = y.Span;
+        var xs = x.Span;
+        float[] gate = new float[d];
+        for (int r = 0; r < rows; r++)
+        {
+            var g = gate.AsSpan();
+            xs.Slice(r * ld + start, d).CopyTo(g);
+            if (activation is { } act)
+            {
+                switch (act)
+                {
+                    case ActLayer.Silu: Elementwise.Silu(g, g); break;
+                    case ActLayer.Gelu: Elementwise.Gelu(g, g); break;
+                    case ActLayer.Relu:
+                        for (int i = 0; i < d; i++) g[i] = MathF.Max(g[i], 0f);
+                        break;
+                    default:
+                        for (int i = 0; i < d; i++) g[i] = 1f / (1f + MathF.Exp(-g[i]));
+                        break;
+                }
+            }
+            var row = ys.Slice(r * d, d);
+            for (int i = 0; i < d; i++) row[i] *= g[i];
+        }
+    }
+
+    /// <inheritdoc/>
+    public Tensor CrossScan(Tensor u, Tensor proj, Tensor deltaRaw, Parameter dtBias, Parameter aLogs, Parameter ds, int dtRank, int dState, IReadOnlyList<int> traversals)
+    {
+        int b = u.Shape[0], h = u.Shape[1], w = u.Shape[2], d = u.Shape[3];
+        var y = Tensor.Empty(u.Shape, Device);
+        Span<int> t = stackalloc int[4];
+        for (int k = 0; k < 4; k++) t[k] = traversals[k];
+        Kernels.Cpu.CrossScan.Forward(b, h, w, d, dState, dtRank, u.Span, proj.Span, deltaRaw.Span, dtBias.Value.Span,
+            NegExp(aLogs), ds.Value.Span, t, y.Span);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor PatchMerge(Tensor x)
+    {
+        int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
+        int ho = (h + 1) / 2, wo = (w + 1) / 2;
+        var y = Tensor.Empty(new Shape(b, ho, wo, 4 * c), Device);
+        var src = x.Span;
+        var dst = y.Span;
+        for (int n = 0; n < b; n++)
+        {
+            for (int i = 0; i < ho; i++)
+            {
+                for (int j = 0; j < wo; j++)
+                {
+                    var o = dst.Slice(((n * ho + i) * wo + j) * 4 * c, 4 * c);
+                    // q0 = x[2i, 2j], q1 = x[2i+1, 2j], q2 = x[2i, 2j+1], q3 = x[2i+1, 2j+1]; zero outside (odd sizes pad bottom/right).
+                    for (int q = 0; q < 4; q++)
+                    {
+                        int yy = 2 * i + (q & 1), xx = 2 * j + (q >> 1);
+                        var part = o.Slice(q * c, c);
+                        if (yy < h && xx < w) src.Slice(((n * h + yy) * w + xx) * c, c).CopyTo(part);
+                        else part.Clear();
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public void AddChannelFirstInPlace(Tensor x, Tensor pos)
+    {
+        int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
+        if (pos.Numel != (long)c * h * w) throw new ArgumentException($"AddChannelFirst: {pos.Shape} does not match the map {x.Shape}.");
+        var s = x.Span;
+        var p = pos.Span;
+        for (int n = 0; n < b; n++)
+        {
+            for (int l = 0; l < h * w; l++)
+            {
+                var row = s.Slice((n * h * w + l) * c, c);
+                for (int ch = 0; ch < c; ch++) row[ch] += p[ch * h * w + l];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Tensor ToChannelFirst(Tensor x)
+    {
+        int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
+        var y = Tensor.Empty(new Shape(b, c, h, w), Device);
+        var s = x.Span;
+        var d = y.Span;
+        int l = h * w;
+        for (int n = 0; n < b; n++)
+        {
+            for (int p = 0; p < l; p++)
+            {
+                for (int ch = 0; ch < c; ch++) d[(n * c + ch) * l + p] = s[(n * l + p) * c + ch];
+            }
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public void SpatialSoftmaxInPlace(Tensor x)
+    {
+        int b = x.Shape[0], l = x.Shape[1] * x.Shape[2], c = x.Shape[3];
+        var s = x.Span;
+        for (int n = 0; n < b; n++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                int at = n * l * c + ch;
+                float max = float.NegativeInfinity;
+                for (int p = 0; p < l; p++) max = MathF.Max(max, s[at + p * c]);
+                double sum = 0;
+                for (int p = 0; p < l; p++)
+                {
+                    float e = MathF.Exp(s[at + p * c] - max);
+                    s[at + p * c] = e;
+                    sum += e;
+                }
+                float inv = (float)(1.0 / sum);
+                for (int p = 0; p < l; p++) s[at + p * c] *= inv;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Tensor MeanOverPositions(Tensor x)
+    {
+        int b = x.Shape[0], l = x.Shape[1] * x.Shape[2], c = x.Shape[3];
+        var y = Tensor.Empty(new Shape(b, c), Device);
+        Pooling.Mean(b, l, c, x.Span, y.Span);
+        return y;
+    }
+}
+
+public sealed partial class CpuBackend
+{
+    /// <inheritdoc/>
+    public (Tensor Proj, Tensor DeltaRaw) DirectionProjections(Tensor u, Parameter xProjWeight, Parameter dtProjsWeight)
+    {
+        int k = xProjWeight.Shape[0], width = xProjWeight.Shape[1], d = xProjWeight.Shape[2], r = dtProjsWeight.Shape[2];
+        if (u.Shape[^1] != d) throw new ArgumentException($"DirectionProjections({xProjWeight.Name}): input {u.Shape} does not end in d_inner {d}.");
+        int rows = (int)(u.Numel / d);
+        var dims = u.Shape.ToArray();
+        dims[^1] = k * width;
+        var proj = Tensor.Empty(new Shape(dims), Device);
+        // One GEMM for all four directions: x_proj_weight (K, R+2N, D) is row-major (K·(R+2N), D).
+        if (xProjWeight.BackendCache is not PackedMatrix xPacked || xProjWeight.CacheVersion != xProjWeight.Version)
+        {
+            xPacked = Gemm.Pack(xProjWeight.Value.Span, k * width, d, d);
+            xProjWeight.BackendCache = xPacked;
+            xProjWeight.CacheVersion = xProjWeight.Version;
+        }
+        Gemm.Multiply(rows, u.Span, d, xPacked, proj.Span, k * width, default, accumulate: false);
+
+        dims[^1] = k * d;
+        var delta = Tensor.Empty(new Shape(dims), Device);
+        if (dtProjsWeight.BackendCache is not PackedMatrix[] dtPacked || dtProjsWeight.CacheVersion != dtProjsWeight.Version)
+        {
+            dtPacked = new PackedMatrix[k];
+            for (int i = 0; i < k; i++) dtPacked[i] = Gemm.Pack(dtProjsWeight.Value.Span.Slice(i * d * r, d * r), d, r, r);
+            dtProjsWeight.BackendCache = dtPacked;
+            dtProjsWeight.CacheVersion = dtProjsWeight.Version;
+        }
+        // Δraw_k = proj[..., k(R+2N) : k(R+2N)+R] · dt_projs_weight[k]ᵀ, read in place through the row stride and written at column k·D.
+        for (int i = 0; i < k; i++)
+        {
+            Gemm.Multiply(rows, proj.Span[(i * width)..], k * width, dtPacked[i], delta.Span[(i * d)..], k * d, default, accumulate: false);
+        }
+        return (proj, delta);
+    }
+}
