@@ -77,6 +77,10 @@ namespace Vim.Generators.Emit
             w.Line("/// <inheritdoc/>");
             w.Line($"public override {TypeRefs.ModelInfo} Info => ModelInfo;");
             w.Line();
+            w.Line("/// <summary>Accepts the legacy v0 key names and 4-D channel-first linear weights of released checkpoints (spec §11).</summary>");
+            w.Line($"protected override global::System.Collections.Generic.IReadOnlyDictionary<string, {TypeRefs.Tensor}> AdaptCheckpoint(global::System.Collections.Generic.IReadOnlyDictionary<string, {TypeRefs.Tensor}> tensors) =>");
+            w.Line("    global::Vim.Runtime.Checkpoints.VMambaCheckpointAdapter.Adapt(tensors, this);");
+            w.Line();
             w.Line($"/// <summary>Official <c>imgsize</c>: the default input size{(g.PosEmbed ? " and the only one pos_embed fits" : "; any size of at least one patch runs")}.</summary>");
             w.Line("public int ImgSize { get; }");
             w.Line();

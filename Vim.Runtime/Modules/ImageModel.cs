@@ -53,13 +53,19 @@ public abstract class ImageModel : Module
         var tensors = CheckpointReader.Load(path, entry);
         try
         {
-            LoadStateDict(tensors, strict);
+            LoadStateDict(AdaptCheckpoint(tensors), strict);
         }
         finally
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
     }
+
+    /// <summary>
+    /// Maps a checkpoint's foreign layout (legacy key names, reshaped weights) onto this model's keys before the strict
+    /// match; a family overrides it once in its generated code. The default takes the checkpoint as it is.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, Tensor> AdaptCheckpoint(IReadOnlyDictionary<string, Tensor> tensors) => tensors;
 
     /// <summary>Writes the parameters to a <c>.safetensors</c> file under their official keys, in state-dict order.</summary>
     public void SaveSafetensors(string path) =>
