@@ -32,7 +32,6 @@ extern "C" vim_status vim_selective_scan(vim_stream_t stream, const vim_scan_par
                     "vim_selective_scan: bad sizes B=%d L=%d E=%d N=%d", p->batch, p->length, p->channels, p->state);
         VIM_REQUIRE(p->directions == 1 || p->directions == 2, "vim_selective_scan: directions must be 1 or 2, got %d", p->directions);
         if (p->state > 256) fail(VIM_ERROR_UNSUPPORTED, format("vim_selective_scan: d_state %d above the supported 256", p->state));
-        VIM_REQUIRE(p->batch <= 65535, "vim_selective_scan: batch %d above 65535", p->batch);
         if (p->batch == 0 || p->length == 0) return;
         VIM_REQUIRE(p->out != nullptr, "vim_selective_scan: out is NULL");
         for (int i = 0; i < p->directions; i++) {

@@ -32,10 +32,10 @@ __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_
     const int c_raw = blockIdx.x * groups_per_block + group;
     const bool active = c_raw < p.channels;
     const int c = active ? c_raw : p.channels - 1;  // inactive lanes still take part in the shuffles
-    const int64_t b = blockIdx.y;
     const int N = p.state, L = p.length;
     const int n0 = lane * NPT;
 
+    for (int64_t b = blockIdx.y; b < p.batch; b += gridDim.y)
     for (int dir = 0; dir < p.directions; dir++) {
         const vim_scan_direction& d = p.dir[dir];
         float a[NPT], h[NPT];
@@ -106,7 +106,7 @@ void launch_selective_scan_fwd(const vim_scan_params& p, cudaStream_t stream) {
     while (tpc < per_thread) tpc *= 2;
     constexpr int kBlock = 128;
     const int groups = kBlock / tpc;
-    dim3 grid((unsigned)((p.channels + groups - 1) / groups), (unsigned)p.batch);
+    dim3 grid((unsigned)((p.channels + groups - 1) / groups), (unsigned)(p.batch < 65535 ? p.batch : 65535));
     selective_scan_fwd_kernel<NPT, CHUNK><<<grid, kBlock, 0, stream>>>(p, tpc);
 }
 
