@@ -238,8 +238,10 @@ void test_scan() {
                 xz[d] = rand_vec((size_t)c.b * c.l * 2 * c.e, -2, 2);
                 xdbl[d] = rand_vec((size_t)c.b * c.l * width);
                 u[d] = rand_vec((size_t)c.b * c.l * c.e, -2, 2);
-                dt[d] = rand_vec((size_t)c.b * c.l * c.e, -4, 1);
-                dtb[d] = rand_vec(c.e, -3, 0);
+                // Without softplus Δ must already be a positive step (as Mamba's callers guarantee); negative Δ
+                // makes exp(Δ·A) grow without bound and the comparison meaningless.
+                dt[d] = c.softplus ? rand_vec((size_t)c.b * c.l * c.e, -4, 1) : rand_vec((size_t)c.b * c.l * c.e, 0.001f, 0.2f);
+                dtb[d] = c.softplus ? rand_vec(c.e, -3, 0) : rand_vec(c.e, 0, 0.05f);
                 a[d] = rand_vec((size_t)c.e * c.n, -1, 2);
                 for (auto& v : a[d]) v = -std::exp(v);
                 dsk[d] = rand_vec(c.e);
