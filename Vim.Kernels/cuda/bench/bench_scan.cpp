@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     if (!(rel < 1e-5)) return 1;
 
     // Tuning sweep (states per thread × steps loaded ahead), then the defaults.
-    for (const char* npt : {"2", "4", "8"})
+    for (const char* npt : {"2", "4", "8", "16"})
         for (const char* chunk : {"2", "4"}) {
             setenv("VIM_SCAN_NPT", npt, 1);
             setenv("VIM_SCAN_CHUNK", chunk, 1);

@@ -5,18 +5,19 @@
 
 namespace {
 // Tuning knobs for benchmarks (bench_scan sets them): VIM_SCAN_NPT = states per thread (2, 4, 8),
-// VIM_SCAN_CHUNK = time steps loaded ahead (2, 4). Defaults: NPT 4 (8 above 128 states), CHUNK 2.
+// VIM_SCAN_CHUNK = time steps loaded ahead (2, 4). Defaults (fastest in the H200 sweep of docs/perf/cuda.md): NPT 8, CHUNK 4.
 int env_int(const char* name, int fallback) {
     const char* v = std::getenv(name);
     return v && *v ? std::atoi(v) : fallback;
 }
 
 void launch(const vim_scan_params& p, cudaStream_t st) {
-    int npt = env_int("VIM_SCAN_NPT", p.state <= 128 ? 4 : 8);
-    int chunk = env_int("VIM_SCAN_CHUNK", 2);
-    if (p.state > 32 * npt || (npt != 2 && npt != 4 && npt != 8)) npt = p.state <= 128 ? 4 : 8;
-    if (chunk != 2 && chunk != 4) chunk = 2;
-    if (npt == 2) chunk == 2 ? vim::launch_selective_scan_fwd<2, 2>(p, st) : vim::launch_selective_scan_fwd<2, 4>(p, st);
+    int npt = env_int("VIM_SCAN_NPT", 8);
+    int chunk = env_int("VIM_SCAN_CHUNK", 4);
+    if (p.state > 32 * npt || (npt != 2 && npt != 4 && npt != 8 && npt != 16)) npt = 8;
+    if (chunk != 2 && chunk != 4) chunk = 4;
+    if (npt == 16) chunk == 2 ? vim::launch_selective_scan_fwd<16, 2>(p, st) : vim::launch_selective_scan_fwd<16, 4>(p, st);
+    else if (npt == 2) chunk == 2 ? vim::launch_selective_scan_fwd<2, 2>(p, st) : vim::launch_selective_scan_fwd<2, 4>(p, st);
     else if (npt == 4) chunk == 2 ? vim::launch_selective_scan_fwd<4, 2>(p, st) : vim::launch_selective_scan_fwd<4, 4>(p, st);
     else chunk == 2 ? vim::launch_selective_scan_fwd<8, 2>(p, st) : vim::launch_selective_scan_fwd<8, 4>(p, st);
 }

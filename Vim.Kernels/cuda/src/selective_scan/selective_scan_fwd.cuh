@@ -36,6 +36,7 @@ __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_
     const int n0 = lane * NPT;
 
     for (int64_t b = blockIdx.y; b < p.batch; b += gridDim.y)
+#pragma unroll 1
     for (int dir = 0; dir < p.directions; dir++) {
         const vim_scan_direction& d = p.dir[dir];
         float a[NPT], h[NPT];
@@ -47,35 +48,40 @@ __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_
         const float dt_bias = d.delta_bias ? d.delta_bias[c] : 0.0f;
         const float d_skip = d.d_skip ? d.d_skip[c] : 0.0f;
         const bool add_to_out = dir == 0 ? p.accumulate != 0 : true;
-        const float* u_base = d.u + b * d.u_batch_stride + c;
-        const float* dt_base = d.delta_raw + b * d.delta_batch_stride + c;
-        const float* z_base = d.z ? d.z + b * d.z_batch_stride + c : nullptr;
-        const float* b_base = d.b + b * d.b_batch_stride + n0;
-        const float* c_base = d.c + b * d.c_batch_stride + n0;
-        float* out_base = p.out + b * p.out_batch_stride + c;
+        const bool has_z = d.z != nullptr;
+        const float scale = d.scale;
+        // Walk pointers in time order (backwards when reverse); steps are signed row strides.
+        const int64_t t0 = d.reverse ? L - 1 : 0;
+        const int64_t sg = d.reverse ? -1 : 1;
+        const int64_t us = sg * d.u_row_stride, dts = sg * d.delta_row_stride, zs = sg * d.z_row_stride;
+        const int64_t bs = sg * d.b_row_stride, cs = sg * d.c_row_stride, os = sg * p.out_row_stride;
+        const float* __restrict__ up = d.u + b * d.u_batch_stride + t0 * d.u_row_stride + c;
+        const float* __restrict__ dtp = d.delta_raw + b * d.delta_batch_stride + t0 * d.delta_row_stride + c;
+        const float* __restrict__ zp = has_z ? d.z + b * d.z_batch_stride + t0 * d.z_row_stride + c : up;
+        const float* __restrict__ bp = d.b + b * d.b_batch_stride + t0 * d.b_row_stride + n0;
+        const float* __restrict__ cp = d.c + b * d.c_batch_stride + t0 * d.c_row_stride + n0;
+        float* op = p.out + b * p.out_batch_stride + t0 * p.out_row_stride + c;
+        bool state_ok[NPT];
+#pragma unroll
+        for (int j = 0; j < NPT; j++) state_ok[j] = n0 + j < N;
 
         for (int s0 = 0; s0 < L; s0 += CHUNK) {
             float dtv[CHUNK], uv[CHUNK], zv[CHUNK], bv[CHUNK][NPT], cv[CHUNK][NPT];
 #pragma unroll
             for (int k = 0; k < CHUNK; k++) {
-                const int step = s0 + k;
-                const int t = d.reverse ? L - 1 - step : step;
-                const bool in = step < L;
-                const int tt = in ? t : 0;
-                dtv[k] = in ? dt_base[(int64_t)tt * d.delta_row_stride] : 0.0f;
-                uv[k] = in ? u_base[(int64_t)tt * d.u_row_stride] : 0.0f;
-                zv[k] = (in && z_base) ? z_base[(int64_t)tt * d.z_row_stride] : 0.0f;
+                const bool in = s0 + k < L;
+                dtv[k] = in ? dtp[k * dts] : 0.0f;
+                uv[k] = in ? up[k * us] : 0.0f;
+                zv[k] = (in && has_z) ? zp[k * zs] : 0.0f;
 #pragma unroll
                 for (int j = 0; j < NPT; j++) {
-                    const bool ok = in && (n0 + j < N);
-                    bv[k][j] = ok ? b_base[(int64_t)tt * d.b_row_stride + j] : 0.0f;
-                    cv[k][j] = ok ? c_base[(int64_t)tt * d.c_row_stride + j] : 0.0f;
+                    bv[k][j] = (in && state_ok[j]) ? bp[k * bs + j] : 0.0f;
+                    cv[k][j] = (in && state_ok[j]) ? cp[k * cs + j] : 0.0f;
                 }
             }
 #pragma unroll
             for (int k = 0; k < CHUNK; k++) {
-                const int step = s0 + k;
-                if (step >= L) break;
+                if (s0 + k >= L) break;
                 float delta = dtv[k] + dt_bias;
                 if (p.softplus) delta = scan_softplus(delta);
                 const float du = delta * uv[k];
@@ -88,12 +94,12 @@ __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_
                 for (int o = tpc >> 1; o > 0; o >>= 1) y += __shfl_xor_sync(0xffffffffu, y, o);
                 if (lane == 0 && active) {
                     y = fmaf(d_skip, uv[k], y);
-                    if (z_base) y *= scan_silu(zv[k]);
-                    const int t = d.reverse ? L - 1 - step : step;
-                    float* o = out_base + (int64_t)t * p.out_row_stride;
-                    *o = add_to_out ? fmaf(d.scale, y, *o) : d.scale * y;
+                    if (has_z) y *= scan_silu(zv[k]);
+                    float* o = op + k * os;
+                    *o = add_to_out ? fmaf(scale, y, *o) : scale * y;
                 }
             }
+            up += CHUNK * us; dtp += CHUNK * dts; zp += CHUNK * zs; bp += CHUNK * bs; cp += CHUNK * cs; op += CHUNK * os;
         }
     }
 }
