@@ -9,7 +9,8 @@ public static class Backends
     {
         DeviceKind.Cpu => CpuBackend.Instance,
         DeviceKind.Meta => throw new InvalidOperationException("The meta device holds shapes only; it cannot compute. Move the model to Device.Cpu or Device.Cuda(n) first."),
-        // The native CUDA backend is the subject of issue #4; until it lands every CUDA request is refused clearly.
-        _ => throw new DeviceUnavailableException(device, "this build has no CUDA backend yet (libvimkernels.so and its bindings arrive with issue #4); use Device.Cpu."),
+        // libvimkernels.so through its C ABI; refused with the reason (library not found, no CUDA device) where it cannot run.
+        DeviceKind.Cuda => CudaBackend.For(device),
+        _ => throw new DeviceUnavailableException(device, $"unknown device kind {device.Kind}."),
     };
 }

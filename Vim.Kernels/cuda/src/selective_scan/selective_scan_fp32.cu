@@ -1,0 +1,46 @@
+// selective_scan_fp32.cu — fp32 instantiation and C entry point of the selective scan (see selective_scan_fwd.cuh).
+#include "selective_scan_fwd.cuh"
+
+#include <cstdlib>
+
+namespace {
+// Tuning knobs for benchmarks (bench_scan sets them): VIM_SCAN_NPT = states per thread (2, 4, 8),
+// VIM_SCAN_CHUNK = time steps loaded ahead (2, 4). Defaults (fastest in the H200 sweep of docs/perf/cuda.md): NPT 8, CHUNK 4.
+int env_int(const char* name, int fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atoi(v) : fallback;
+}
+
+void launch(const vim_scan_params& p, cudaStream_t st) {
+    int npt = env_int("VIM_SCAN_NPT", 8);
+    int chunk = env_int("VIM_SCAN_CHUNK", 4);
+    if (p.state > 32 * npt || (npt != 2 && npt != 4 && npt != 8 && npt != 16)) npt = 8;
+    if (chunk != 2 && chunk != 4) chunk = 4;
+    if (npt == 16) chunk == 2 ? vim::launch_selective_scan_fwd<16, 2>(p, st) : vim::launch_selective_scan_fwd<16, 4>(p, st);
+    else if (npt == 2) chunk == 2 ? vim::launch_selective_scan_fwd<2, 2>(p, st) : vim::launch_selective_scan_fwd<2, 4>(p, st);
+    else if (npt == 4) chunk == 2 ? vim::launch_selective_scan_fwd<4, 2>(p, st) : vim::launch_selective_scan_fwd<4, 4>(p, st);
+    else chunk == 2 ? vim::launch_selective_scan_fwd<8, 2>(p, st) : vim::launch_selective_scan_fwd<8, 4>(p, st);
+}
+}  // namespace
+
+using namespace vim;
+
+extern "C" vim_status vim_selective_scan(vim_stream_t stream, const vim_scan_params* p) {
+    return guard([&] {
+        auto* s = check_stream(stream, "vim_selective_scan");
+        check_params(p, "vim_selective_scan");
+        VIM_REQUIRE(p->batch >= 0 && p->length >= 0 && p->channels > 0 && p->state > 0,
+                    "vim_selective_scan: bad sizes B=%d L=%d E=%d N=%d", p->batch, p->length, p->channels, p->state);
+        VIM_REQUIRE(p->directions == 1 || p->directions == 2, "vim_selective_scan: directions must be 1 or 2, got %d", p->directions);
+        if (p->state > 256) fail(VIM_ERROR_UNSUPPORTED, format("vim_selective_scan: d_state %d above the supported 256", p->state));
+        if (p->batch == 0 || p->length == 0) return;
+        VIM_REQUIRE(p->out != nullptr, "vim_selective_scan: out is NULL");
+        for (int i = 0; i < p->directions; i++) {
+            const vim_scan_direction& d = p->dir[i];
+            VIM_REQUIRE(d.size == sizeof(vim_scan_direction), "vim_selective_scan: dir[%d].size is %zu, expected %zu", i, (size_t)d.size, sizeof(vim_scan_direction));
+            VIM_REQUIRE(d.u && d.delta_raw && d.a && d.b && d.c, "vim_selective_scan: dir[%d] has a NULL u, delta_raw, a, b or c", i);
+        }
+        launch(*p, s->stream);
+        VIM_CHECK_LAUNCH("selective_scan_fwd");
+    });
+}

@@ -1,0 +1,208 @@
+using Vim.Kernels.Native;
+using Vim.Runtime.Modules;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Runtime.Devices;
+
+// Shapes: B batch, L tokens, D width, E inner width, N state, R dt rank, K conv width. Same semantics as CpuBackend.
+public sealed unsafe partial class CudaBackend
+{
+    /// <inheritdoc/>
+    public Tensor Linear(Tensor x, Parameter weight, Parameter? bias)
+    {
+        int outF = weight.Shape[0], inF = weight.Shape[1];
+        if (x.Shape[^1] != inF) throw new ArgumentException($"Linear({weight.Name}): input {x.Shape} does not end in {inF}, the weight is {weight.Shape}.");
+        long rows = x.Numel / inF;
+        var dims = x.Shape.ToArray();
+        dims[^1] = outF;
+        var y = Allocate(new Shape(dims));
+        Gemm(rows, outF, inF, Ptr(x), inF, Ptr(weight.Value), inF, bias is null ? null : Ptr(bias.Value), Ptr(y), outF, "Linear");
+        return y;
+    }
+
+    private void Gemm(long m, long n, long k, float* x, long ldx, float* w, long ldw, float* bias, float* y, long ldy, string operation)
+    {
+        var p = new VimLinearParams
+        {
+            Size = (nuint)sizeof(VimLinearParams), M = m, N = n, K = k, X = x, Ldx = ldx, W = w, Ldw = ldw, Bias = bias, Y = y, Ldy = ldy,
+        };
+        Check(NativeMethods.Linear(_stream, &p), operation);
+    }
+
+    /// <inheritdoc/>
+    public Tensor PatchEmbed(Tensor images, Parameter weight, Parameter bias, int stride)
+    {
+        int b = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
+        int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
+        if (weight.Shape[1] != c) throw new ArgumentException($"PatchEmbed: images {images.Shape} have {c} channels, the weight {weight.Shape} expects {weight.Shape[1]}.");
+        if (h < ph || w < pw) throw new ArgumentException($"PatchEmbed: image {h}x{w} is smaller than the patch {ph}x{pw}.");
+        int gh = (h - ph) / stride + 1, gw = (w - pw) / stride + 1;
+        var y = Allocate(new Shape(b, gh * gw, d));
+        var p = new VimPatchEmbedParams
+        {
+            Size = (nuint)sizeof(VimPatchEmbedParams), Batch = b, Channels = c, Height = h, Width = w, Dim = d, PatchH = ph, PatchW = pw, Stride = stride,
+            Images = Ptr(images), Weight = Ptr(weight.Value), Bias = Ptr(bias.Value), Y = Ptr(y),
+        };
+        Check(NativeMethods.PatchEmbed(_stream, &p), "PatchEmbed");
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor AddNorm(Tensor hidden, Tensor residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
+    {
+        if (hidden.Numel != residual.Numel) throw new ArgumentException($"AddNorm: hidden {hidden.Shape} and residual {residual.Shape} differ.");
+        return RunNorm(hidden, Ptr(residual), kind, weight, bias, epsilon, "AddNorm");
+    }
+
+    /// <inheritdoc/>
+    public Tensor Norm(Tensor x, NormKind kind, Parameter weight, Parameter? bias, float epsilon) => RunNorm(x, null, kind, weight, bias, epsilon, "Norm");
+
+    private Tensor RunNorm(Tensor x, float* residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon, string operation)
+    {
+        int d = x.Shape[^1];
+        var y = Allocate(x.Shape);
+        var p = new VimNormParams
+        {
+            Size = (nuint)sizeof(VimNormParams), Rows = x.Numel / d, Width = d, Kind = kind == NormKind.Rms ? (int)VimNormKind.Rms : (int)VimNormKind.Layer,
+            X = Ptr(x), Residual = residual, Weight = Ptr(weight.Value), Bias = bias is null ? null : Ptr(bias.Value), Epsilon = epsilon, Y = Ptr(y),
+        };
+        Check(NativeMethods.Norm(_stream, &p), operation);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public MambaBranch MambaPrepare(Tensor xz, int dInner, Parameter convWeight, Parameter? convBias, Parameter xProjWeight, Parameter dtProjWeight, int dState, bool reverse)
+    {
+        int b = xz.Shape[0], l = xz.Shape[1], e = dInner, k = convWeight.Shape[^1];
+        int r = dtProjWeight.Shape[1], width = xProjWeight.Shape[0];
+        if (xz.Shape[2] != 2 * e) throw new ArgumentException($"MambaPrepare: xz {xz.Shape} is not (B, L, 2·{e}).");
+        long rows = (long)b * l;
+        var u = Allocate(new Shape(b, l, e));
+        var xDbl = Allocate(new Shape(b, l, width));
+        var delta = Allocate(new Shape(b, l, e));
+        try
+        {
+            var conv = new VimConv1dParams
+            {
+                Size = (nuint)sizeof(VimConv1dParams), Batch = b, Length = l, Channels = e, KernelSize = k, X = Ptr(xz), Ldx = 2L * e, BatchStrideX = 2L * e * l,
+                Weight = Ptr(convWeight.Value), Bias = convBias is null ? null : Ptr(convBias.Value), U = Ptr(u), Reverse = reverse ? 1 : 0,
+            };
+            Check(NativeMethods.CausalConv1dSilu(_stream, &conv), "MambaPrepare (conv1d)");
+            Gemm(rows, width, e, Ptr(u), e, Ptr(xProjWeight.Value), e, null, Ptr(xDbl), width, "MambaPrepare (x_proj)");
+            // Δ_raw = x_dbl[..., :R] · dt_projᵀ, read in place through the row stride R + 2N.
+            Gemm(rows, e, r, Ptr(xDbl), width, Ptr(dtProjWeight.Value), r, null, Ptr(delta), e, "MambaPrepare (dt_proj)");
+        }
+        catch
+        {
+            u.Dispose();
+            xDbl.Dispose();
+            delta.Dispose();
+            throw;
+        }
+        return new MambaBranch(u, xDbl, delta, r, dState);
+    }
+
+    /// <inheritdoc/>
+    public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale)
+    {
+        int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
+        int width = branch.XDbl.Shape[2];
+        float* xdbl = Ptr(branch.XDbl);
+        float* xzp = Ptr(xz);
+        var p = new VimScanParams
+        {
+            Size = (nuint)sizeof(VimScanParams), Batch = b, Length = l, Channels = e, State = n, Softplus = 1, Directions = 1,
+            Out = Ptr(output), OutBatchStride = (long)l * e, OutRowStride = e, Accumulate = accumulate ? 1 : 0,
+            Dir0 = new VimScanDirection
+            {
+                Size = (nuint)sizeof(VimScanDirection),
+                U = Ptr(branch.U), UBatchStride = (long)l * e, URowStride = e,
+                DeltaRaw = Ptr(branch.DeltaRaw), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
+                DeltaBias = Ptr(dtBias.Value), A = Ptr(NegExp(aLog)),
+                // B and C are columns R.. and R+N.. of x_dbl; z is the second half of each xz row: both read in place.
+                B = xdbl + r, BBatchStride = (long)l * width, BRowStride = width,
+                C = xdbl + r + n, CBatchStride = (long)l * width, CRowStride = width,
+                DSkip = Ptr(dSkip.Value),
+                Z = xzp + e, ZBatchStride = 2L * e * l, ZRowStride = 2L * e,
+                Scale = scale, Reverse = reverse ? 1 : 0,
+            },
+        };
+        Check(NativeMethods.SelectiveScan(_stream, &p), "MambaScan");
+    }
+
+    private Tensor NegExp(Parameter aLog)
+    {
+        // A = −exp(A_log) in fp32 (mamba_simple.py), computed on the host exactly as the CPU backend does; cached per parameter version.
+        if (aLog.BackendCache is Tensor cached && aLog.CacheVersion == aLog.Version && !cached.IsDisposed) return cached;
+        float[] values = Download(aLog.Value);
+        for (int i = 0; i < values.Length; i++) values[i] = -MathF.Exp(values[i]);
+        var a = Upload(values, aLog.Shape);
+        aLog.BackendCache = a;
+        aLog.CacheVersion = aLog.Version;
+        return a;
+    }
+
+    /// <inheritdoc/>
+    public Tensor InsertToken(Tensor tokens, Tensor token, int position)
+    {
+        int b = tokens.Shape[0], m = tokens.Shape[1], d = tokens.Shape[2];
+        if (token.Numel != d) throw new ArgumentException($"InsertToken: token {token.Shape} does not have width {d}.");
+        if ((uint)position > (uint)m) throw new ArgumentOutOfRangeException(nameof(position), $"InsertToken: position {position} outside 0..{m}.");
+        var y = Allocate(new Shape(b, m + 1, d));
+        Check(NativeMethods.InsertToken(_stream, Ptr(tokens), Ptr(token), Ptr(y), b, m, d, position), "InsertToken");
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public void AddBroadcastInPlace(Tensor x, Tensor addend)
+    {
+        long inner = addend.Numel;
+        if (inner == 0 || x.Numel % inner != 0) throw new ArgumentException($"AddBroadcast: {addend.Shape} does not broadcast over {x.Shape}.");
+        Check(NativeMethods.AddBroadcast(_stream, Ptr(x), Ptr(addend), x.Numel / inner, inner), "AddBroadcastInPlace");
+    }
+
+    /// <inheritdoc/>
+    public void AddInPlace(Tensor a, Tensor b)
+    {
+        if (a.Numel != b.Numel) throw new ArgumentException($"AddInPlace: shapes {a.Shape} and {b.Shape} differ.");
+        Check(NativeMethods.Add(_stream, Ptr(a), Ptr(b), a.Numel), "AddInPlace");
+    }
+
+    /// <inheritdoc/>
+    public void ScaleInPlace(Tensor a, float scale) => Check(NativeMethods.Scale(_stream, Ptr(a), scale, a.Numel), "ScaleInPlace");
+
+    /// <inheritdoc/>
+    public void MultiplyLastAxisInPlace(Tensor a, Tensor v)
+    {
+        int d = (int)v.Numel;
+        if (d == 0 || a.Numel % d != 0) throw new ArgumentException($"MultiplyLastAxis: {v.Shape} does not match the last axis of {a.Shape}.");
+        Check(NativeMethods.MulLastAxis(_stream, Ptr(a), Ptr(v), a.Numel / d, d), "MultiplyLastAxisInPlace");
+    }
+
+    private Tensor Pool(VimPoolKind kind, Tensor x, int i, int j, string operation)
+    {
+        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
+        var y = Allocate(new Shape(b, d));
+        Check(NativeMethods.Pool(_stream, kind, Ptr(x), Ptr(y), b, l, d, i, j), operation);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public Tensor SelectToken(Tensor x, int position) => Pool(VimPoolKind.Select, x, position, 0, "SelectToken");
+
+    /// <inheritdoc/>
+    public Tensor MeanOfTwoTokens(Tensor x, int i, int j) => Pool(VimPoolKind.MeanTwo, x, i, j, "MeanOfTwoTokens");
+
+    /// <inheritdoc/>
+    public Tensor MeanOverTokens(Tensor x) => Pool(VimPoolKind.Mean, x, 0, 0, "MeanOverTokens");
+
+    /// <inheritdoc/>
+    public Tensor MaxOverTokens(Tensor x) => Pool(VimPoolKind.Max, x, 0, 0, "MaxOverTokens");
+
+    /// <inheritdoc/>
+    public void RopeInPlace(Tensor x, Tensor cos, Tensor sin)
+    {
+        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
+        Check(NativeMethods.Rope(_stream, Ptr(x), Ptr(cos), Ptr(sin), b, l, d, cos.Shape[0]), "RopeInPlace");
+    }
+}
