@@ -17,7 +17,7 @@ if ! command -v nvcc >/dev/null 2>&1; then
       | $sudo_cmd tee /etc/apt/sources.list.d/nonfree.sources >/dev/null
   fi
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nvidia-cuda-toolkit cmake ninja-build >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nvidia-cuda-toolkit cmake ninja-build clang-14 >/dev/null
 fi
 command -v cmake >/dev/null || { echo "cmake is missing" >&2; exit 1; }
 

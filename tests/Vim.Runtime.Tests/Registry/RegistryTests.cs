@@ -130,8 +130,16 @@ public class RegistryTests
     }
 
     [Fact]
-    public void CudaRequest_WithoutTheCudaBackend_IsAClearError()
+    public void CudaRequest_WithoutAUsableGpu_IsAClearError()
     {
+        try
+        {
+            Backends.For(Device.Cuda(0));
+            Assert.Skip("a CUDA device is available here; the refusal only happens without one");
+        }
+        catch (DeviceUnavailableException)
+        {
+        }
         var error = Assert.Throws<DeviceUnavailableException>(() => Models.Create("vim_digits_patch8_32", Device.Cuda(0)));
         Assert.Contains("cuda:0", error.Message);
     }
