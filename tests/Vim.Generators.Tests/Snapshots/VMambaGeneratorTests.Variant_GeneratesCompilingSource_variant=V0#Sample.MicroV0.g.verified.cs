@@ -35,6 +35,10 @@ namespace Sample
         /// <inheritdoc/>
         public override global::Vim.Runtime.Registry.ModelInfo Info => ModelInfo;
 
+        /// <summary>Accepts the legacy v0 key names and 4-D channel-first linear weights of released checkpoints (spec §11).</summary>
+        protected override global::System.Collections.Generic.IReadOnlyDictionary<string, global::Vim.Runtime.Tensors.Tensor> AdaptCheckpoint(global::System.Collections.Generic.IReadOnlyDictionary<string, global::Vim.Runtime.Tensors.Tensor> tensors) =>
+            global::Vim.Runtime.Checkpoints.VMambaCheckpointAdapter.Adapt(tensors, this);
+
         /// <summary>Official <c>imgsize</c>: the default input size; any size of at least one patch runs.</summary>
         public int ImgSize { get; }
 
