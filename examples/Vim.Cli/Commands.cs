@@ -61,6 +61,7 @@ internal static class Commands
 
     public static int Info(string name)
     {
+        if (Models.Get(name).Family != "vim") return InfoByParameters(name);
         var a = ModelAnatomy.Of(name);
         var i = a.Info;
         Console.WriteLine($"{i.Name}  ({i.Family}; aliases: {(i.Aliases.Count == 0 ? "-" : string.Join(", ", i.Aliases))})");
@@ -102,6 +103,33 @@ internal static class Commands
         if (a.NumClasses > 0) steps.AddRow("head", $"(B, {a.D})", $"(B, {a.NumClasses})", "logits");
         AnsiConsole.Write(steps);
         return 0;
+    }
+
+    /// <summary>Families without a FLOP model (VMamba): parameters and their shapes grouped by top-level module.</summary>
+    private static int InfoByParameters(string name)
+    {
+        var info = Models.Get(name);
+        var model = info.Create(Device.Meta);
+        Console.WriteLine($"{info.Name}  ({info.Family}; aliases: {(info.Aliases.Count == 0 ? "-" : string.Join(", ", info.Aliases))})");
+        Console.WriteLine($"parameters: {model.ParameterCount.ToString("N0", Inv)}");
+        Console.WriteLine($"input: {info.Channels}×{info.ImgHeight}×{info.ImgWidth}, mean ({Join(info.Mean)}), std ({Join(info.Std)}), crop {info.CropPct.ToString(Inv)}, {info.Interpolation}");
+        Console.WriteLine("FLOPs: not modelled for this family.");
+        var table = new Table().Title("Parameters by module").AddColumns("module", "tensors", "parameters");
+        table.Columns[1].RightAligned();
+        table.Columns[2].RightAligned();
+        foreach (var group in model.NamedParameters().GroupBy(p => ModulePrefix(p.Key)))
+        {
+            table.AddRow(group.Key, group.Count().ToString(Inv), group.Sum(p => p.Value.Shape.Numel).ToString("N0", Inv));
+        }
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    // "layers.2.blocks.5.op.x_proj_weight" -> "layers.2"; "patch_embed.0.weight" -> "patch_embed"
+    private static string ModulePrefix(string key)
+    {
+        var parts = key.Split('.');
+        return parts.Length > 1 && int.TryParse(parts[1], out _) && parts[0] == "layers" ? $"{parts[0]}.{parts[1]}" : parts[0];
     }
 
     // ---------------------------------------------------------------- run
@@ -153,8 +181,9 @@ internal static class Commands
         if (warmup < 0) throw new CliException($"--warmup must not be negative, got {warmup}.");
         if (threads is < 1) throw new CliException($"--threads must be at least 1, got {threads}.");
         var device = Device.Parse(deviceText);
-        var anatomy = ModelAnatomy.Of(name);
-        var info = anatomy.Info;
+        var info = Models.Get(name);
+        // The FLOP model covers the Vim family; other families are timed without a GFLOP/s figure.
+        double? flopsPerImage = info.Family == "vim" ? ModelAnatomy.Of(name).Flops : null;
         if (threads is int t) KernelThreading.MaxDegreeOfParallelism = t;
 
         using var scope = new ModelScope(info.Create(device));
@@ -171,7 +200,8 @@ internal static class Commands
         var x = input ?? host;
 
         Console.WriteLine($"{info.Name}: batch {batch}, {warmup} warm-up + {iterations} timed passes on {device}, " +
-                          $"{KernelThreading.MaxDegreeOfParallelism} kernel threads ({Environment.ProcessorCount} cores), {(anatomy.Flops / 1e9).ToString("0.000", Inv)} GFLOP/image");
+                          $"{KernelThreading.MaxDegreeOfParallelism} kernel threads ({Environment.ProcessorCount} cores)" +
+                          (flopsPerImage is double f ? $", {(f / 1e9).ToString("0.000", Inv)} GFLOP/image" : ""));
         var times = new List<double>(iterations);
         void Pass() => scope.Model.Forward(x).Dispose();
         void Timed()
@@ -202,9 +232,9 @@ internal static class Commands
         var sorted = times.Order().ToList();
         double mean = times.Average(), median = sorted[sorted.Count / 2], best = sorted[0];
         double msPerImage = mean / batch, imagesPerSecond = 1000.0 * batch / mean;
-        double gflops = anatomy.Flops * batch / (mean / 1000.0) / 1e9;
         Console.WriteLine($"per pass: mean {F(mean)} ms, median {F(median)} ms, best {F(best)} ms");
-        Console.WriteLine($"{F(msPerImage)} ms/img   {F(imagesPerSecond)} img/s   {F(gflops)} GFLOP/s");
+        string rate = flopsPerImage is double perImage ? $"   {F(perImage * batch / (mean / 1000.0) / 1e9)} GFLOP/s" : "";
+        Console.WriteLine($"{F(msPerImage)} ms/img   {F(imagesPerSecond)} img/s{rate}");
         return 0;
     }
 
