@@ -82,14 +82,42 @@ int main(int argc, char** argv) {
     std::printf("device: %s\nvalidation: scan B=%d relative L2 error vs double reference %.2e %s\n", name, B, rel, rel < 1e-5 ? "ok" : "FAIL");
     if (!(rel < 1e-5)) return 1;
 
-    // Tuning sweep (states per thread × steps loaded ahead), then the defaults.
+    // Tuning sweep: the lane kernel (one thread per channel) × steps loaded ahead, the split kernel (states per thread × steps).
+    for (const char* chunk : {"4", "8"}) {
+        setenv("VIM_SCAN_KERNEL", "lane", 1);
+        setenv("VIM_SCAN_CHUNK", chunk, 1);
+        double us = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 30);
+        std::printf("| sweep: lane CHUNK=%s | %.1f us |\n", chunk, us);
+    }
+    setenv("VIM_SCAN_KERNEL", "split", 1);
     for (const char* npt : {"2", "4", "8", "16"})
         for (const char* chunk : {"2", "4"}) {
             setenv("VIM_SCAN_NPT", npt, 1);
             setenv("VIM_SCAN_CHUNK", chunk, 1);
             double us = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 30);
-            std::printf("| sweep: NPT=%s CHUNK=%s | %.1f us |\n", npt, chunk, us);
+            std::printf("| sweep: split NPT=%s CHUNK=%s | %.1f us |\n", npt, chunk, us);
         }
+    // Batch 1 (latency: the serial chain of L steps), the kernels on the first batch row alone.
+    {
+        const int saved = p.batch;
+        p.batch = 1;
+        const char* kinds[][3] = {{"lane", "8", "8"}, {"lane", "4", "4"}, {"split", "2", "4"}, {"split", "4", "4"}, {"split", "8", "4"}};
+        for (auto& k : kinds) {
+            setenv("VIM_SCAN_KERNEL", k[0], 1);
+            setenv("VIM_SCAN_NPT", k[1], 1);
+            setenv("VIM_SCAN_CHUNK", k[2], 1);
+            double us = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 50);
+            std::printf("| sweep B=1: %s NPT=%s CHUNK=%s | %.1f us |\n", k[0], k[1], k[2], us);
+        }
+        unsetenv("VIM_SCAN_KERNEL");
+        unsetenv("VIM_SCAN_NPT");
+        unsetenv("VIM_SCAN_CHUNK");
+        double def = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 50);
+        double def2 = time_us([&] { p.directions = 2; CHECK(vim_selective_scan(S, &p)); }, 50);
+        std::printf("| selective scan fwd, B=1 (default kernel), 1 direction | %.1f us | both directions %.1f us |\n", def, def2);
+        p.batch = saved;
+    }
+    unsetenv("VIM_SCAN_KERNEL");
     unsetenv("VIM_SCAN_NPT");
     unsetenv("VIM_SCAN_CHUNK");
     double one = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 50);

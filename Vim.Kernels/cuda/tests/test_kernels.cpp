@@ -222,9 +222,13 @@ void test_scan() {
         {3, 17, 37, 16, 3, true, true, true, true, 1},   {2, 65, 50, 5, 4, false, true, true, false, 1},
         {1, 40, 33, 33, 2, true, false, true, true, 1},  {2, 9, 20, 130, 7, true, true, false, false, 1},
         {2, 197, 384, 16, 12, true, true, true, false, 2}, {3, 31, 45, 16, 5, true, true, true, true, 2},
-        {1, 300, 8, 64, 6, true, true, true, false, 2},
+        {1, 300, 8, 64, 6, true, true, true, false, 2},  {2, 70, 130, 8, 4, true, true, false, true, 1},
+        {2, 131, 200, 16, 6, true, true, true, true, 2},
     };
+    // Both kernels on every case: "lane" (one thread per channel, d_state ≤ 16; falls back to split above) and "split".
+    for (const char* kernel : {"split", "lane"})
     for (const C& c : cases) {
+        setenv("VIM_SCAN_KERNEL", kernel, 1);
         for (int rev = 0; rev < (c.dirs == 2 ? 1 : 2); rev++) {
             int width = c.r + 2 * c.n;  // x_dbl (B, L, R+2N)
             std::vector<float> xz[2], xdbl[2], u[2], dt[2], dtb[2], a[2], dsk[2];
@@ -277,11 +281,12 @@ void test_scan() {
             for (int d = 0; d < c.dirs; d++)
                 ref::selective_scan(c.b, c.l, c.e, c.n, c.softplus, rd[d], r.data(), (int64_t)c.l * c.e, c.e, d == 0 ? c.acc : true);
             char what[256];
-            std::snprintf(what, sizeof what, "scan B=%d L=%d E=%d N=%d R=%d%s%s%s%s%s%s", c.b, c.l, c.e, c.n, c.r, c.z ? " z" : "", c.dskip ? " D" : "",
+            std::snprintf(what, sizeof what, "scan[%s] B=%d L=%d E=%d N=%d R=%d%s%s%s%s%s%s", kernel, c.b, c.l, c.e, c.n, c.r, c.z ? " z" : "", c.dskip ? " D" : "",
                           c.softplus ? " softplus" : "", c.acc ? " acc" : "", c.dirs == 2 ? " bidirectional" : "", rev ? " reverse" : "");
             compare(what, "scan", dout.down(), r);
         }
     }
+    unsetenv("VIM_SCAN_KERNEL");
 }
 
 void test_tokens() {

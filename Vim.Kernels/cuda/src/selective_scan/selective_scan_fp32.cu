@@ -1,17 +1,35 @@
 // selective_scan_fp32.cu — fp32 instantiation and C entry point of the selective scan (see selective_scan_fwd.cuh).
 #include "selective_scan_fwd.cuh"
+#include "selective_scan_lane.cuh"
 
 #include <cstdlib>
+#include <cstring>
 
 namespace {
-// Tuning knobs for benchmarks (bench_scan sets them): VIM_SCAN_NPT = states per thread (2, 4, 8),
-// VIM_SCAN_CHUNK = time steps loaded ahead (2, 4). Defaults (fastest in the H200 sweep of docs/perf/cuda.md): NPT 8, CHUNK 4.
+// Two kernels: "lane" (selective_scan_lane.cuh: one thread per channel, d_state ≤ 16) and "split" (selective_scan_fwd.cuh:
+// 2^k threads per channel holding NPT states each, any d_state ≤ 256). Tuning knobs for benchmarks (bench_scan sets them):
+// VIM_SCAN_KERNEL = lane | split, VIM_SCAN_NPT = states per thread of split (2, 4, 8, 16), VIM_SCAN_CHUNK = time steps
+// loaded ahead (lane: 4, 8; split: 2, 4). Defaults: lane with CHUNK 8 whenever d_state ≤ 16 (round 4 on the H200: 119.7 µs
+// at B=128 against split's best 318 µs, and 77.8 µs at B=1 against split's best 85.6 µs); split NPT 8 / CHUNK 4 above.
+
 int env_int(const char* name, int fallback) {
     const char* v = std::getenv(name);
     return v && *v ? std::atoi(v) : fallback;
 }
 
+bool use_lane(const vim_scan_params& p) {
+    if (p.state > vim::kLaneMaxState) return false;
+    const char* k = std::getenv("VIM_SCAN_KERNEL");
+    if (k && std::strcmp(k, "lane") == 0) return true;
+    if (k && std::strcmp(k, "split") == 0) return false;
+    return true;
+}
+
 void launch(const vim_scan_params& p, cudaStream_t st) {
+    if (use_lane(p)) {
+        env_int("VIM_SCAN_CHUNK", 8) == 4 ? vim::launch_selective_scan_lane<4>(p, st) : vim::launch_selective_scan_lane<8>(p, st);
+        return;
+    }
     int npt = env_int("VIM_SCAN_NPT", 8);
     int chunk = env_int("VIM_SCAN_CHUNK", 4);
     if (p.state > 32 * npt || (npt != 2 && npt != 4 && npt != 8 && npt != 16)) npt = 8;
