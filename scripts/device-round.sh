@@ -2,10 +2,9 @@
 # One full round on the GPU machine (CUDA 13 + cuBLAS + CMake + ninja, no .NET):
 #   1. build libvimkernels, the native tests and the bench (CMake, sm_90);
 #   2. ctest: every kernel against its C++ reference;
-#   3. the C# GPU tests from the self-contained single-file publish made on the development machine
-#      (dotnet publish tests/Vim.Runtime.Tests -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true
-#       -p:InvariantGlobalization=true -p:EnableCompressionInSingleFile=true -p:IncludeAllContentForSelfExtract=true
-#       -o .device/tests), namespace Vim.Runtime.Tests.Cuda, with VIM_KERNELS_PATH pointing at the fresh build;
+#   3. the C# GPU tests from the self-contained single-file publish made on the development machine by
+#      scripts/publish-device-tests.sh (into .device/tests; carry that folder), namespace Vim.Runtime.Tests.Cuda,
+#      with VIM_KERNELS_PATH pointing at the fresh build;
 #   4. benchmarks (only after the tests): bench_scan and the vim_tiny throughput/latency bench.
 # Logs go to $OUT (or ./device-out). Usage: scripts/device-round.sh [--no-bench]
 set -uo pipefail
