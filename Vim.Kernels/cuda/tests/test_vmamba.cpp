@@ -142,7 +142,7 @@ void test_dwconv2d() {
             p.batch = t.b; p.height = t.h; p.width = t.w; p.channels = t.c; p.kernel = t.k;
             p.x = dx.p; p.ldx = t.ld; p.weight = dw.p; p.bias = with_bias ? db.p : nullptr; p.y = dy.p;
             CHECK(vim_depthwise_conv2d(S, &p));
-            compare(fmt("dwconv2d B%d %dx%d C%d ld%d k%d%s", t.b, t.h, t.w, t.c, t.ld, t.k, with_bias ? " bias" : ""), 1e-6, 1e-5, dy.down(), want);
+            compare(fmt("dwconv2d B%d %dx%d C%d ld%d k%d%s", t.b, t.h, t.w, t.c, t.ld, t.k, with_bias ? " bias" : ""), 1e-5, 1e-4, dy.down(), want);
         }
 }
 
@@ -243,7 +243,7 @@ void test_maps() {
             vref::spatial_softmax(want.data(), t.b, l, t.c);
             Dev dx(x);
             CHECK(vim_spatial_softmax(S, dx.p, t.b, (int)l, t.c));
-            compare(fmt("spatial_softmax B%d L%lld C%d", t.b, (long long)l, t.c), 1e-9, 2e-6, dx.down(), want);
+            compare(fmt("spatial_softmax B%d L%lld C%d", t.b, (long long)l, t.c), 1e-9, 5e-6, dx.down(), want);
         }
         {
             // MeanOverPositions goes through the existing vim_pool(MEAN) on (B, L, C): checked here on map shapes.
