@@ -107,7 +107,7 @@ namespace Vim.Generators.Emit
             w.Line($"_dtProjsBias = RegisterParameter(\"dt_projs_bias\", new {TypeRefs.Shape}(4, d), {dtBInit});");
             if (!ft.Legacy) WriteOutNormRegistration(w, ft.OutNorm);
             w.Line($"_inProj = RegisterModule(\"in_proj\", new {TypeRefs.Linear}(dModel, {(ft.HasGate ? "2 * d" : "d")}, bias: false, device, linear));");
-            if (conv > 1) w.Line($"_conv2d = RegisterModule(\"conv2d\", new {DwConv2d}(d, {Int(conv)}, {Bool(convBias)}, device));");
+            if (conv > 1) w.Line($"_conv2d = RegisterModule(\"conv2d\", new {DwConv2d}(d, {Int(conv)}, bias: {Bool(convBias)}, device));");
             if (ft.Legacy) WriteOutNormRegistration(w, ft.OutNorm);
             w.Line($"_outProj = RegisterModule(\"out_proj\", new {TypeRefs.Linear}(d, dModel, bias: false, device, linear));");
             w.Close();
@@ -281,7 +281,7 @@ namespace Vim.Generators.Emit
             }
             w.Close();
             w.Line();
-            w.Line("/// <summary>Updates x (B, H, W, C) in place: both residual branches.   (spec §6)</summary>");
+            w.Line($"/// <summary>Updates x (B, H, W, C) in place: {branches}.   (spec §6)</summary>");
             w.Open($"public void ForwardInPlace({TypeRefs.Tensor} x)");
             if (ssm || mlp) w.Line($"var backend = {Backends}.For(x.Device);");
             if (ssm)

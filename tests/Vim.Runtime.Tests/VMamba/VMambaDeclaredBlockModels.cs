@@ -49,3 +49,75 @@ public sealed partial class DeclaredV0Ds1;
     ForwardType = "v05_noz", MlpRatio = 4.0, DownsampleVersion = DownsampleVersion.V3, PatchEmbedVersion = PatchEmbedVersion.V2,
     NormLayer = NormLayer.Ln2d, DropPathRate = 0.2)]
 public sealed partial class OptionsVMambaTinyS2l5;
+
+// Variants without fixtures: each declared block against the same options on the model (fresh init, same seed).
+[SS2D(SsmDState = 3, SsmRatio = 1.5, SsmDtRank = 3, SsmConv = 5, ForwardType = "v05_oncnorm_oact")]
+public sealed partial class CnormMixer;
+
+[VMambaMlp(MlpRatio = 2.0, Gmlp = true, MlpActLayer = ActLayer.Silu)]
+public sealed partial class GatedMlp;
+
+[VssBlock(Mixer = typeof(CnormMixer), Mlp = typeof(GatedMlp), NormLayer = NormLayer.Ln2d)]
+public sealed partial class CnormBlock;
+
+[VMamba("fixture_declared_cnorm", Depths = [1, 2], Dim = 16, NumClasses = 5, Block = typeof(CnormBlock))]
+public sealed partial class DeclaredCnorm;
+
+[VMamba("fixture_options_cnorm", Depths = [1, 2], Dim = 16, NumClasses = 5, SsmDState = 3, SsmRatio = 1.5, SsmDtRank = 3, SsmConv = 5,
+    ForwardType = "v05_oncnorm_oact", MlpRatio = 2.0, Gmlp = true, MlpActLayer = ActLayer.Silu, NormLayer = NormLayer.Ln2d)]
+public sealed partial class OptionsCnorm;
+
+[SS2D(SsmDState = 2, SsmConv = 1, SsmActLayer = ActLayer.Relu, SsmInit = SsmInit.V1, ForwardType = "v052d_onsoftmax_nozact")]
+public sealed partial class SoftmaxMixer;
+
+[VMambaMlp(MlpRatio = 3.0, MlpActLayer = ActLayer.Relu)]
+public sealed partial class ReluMlp;
+
+[VssBlock(Mixer = typeof(SoftmaxMixer), Mlp = typeof(ReluMlp))]
+public sealed partial class SoftmaxBlock;
+
+[VMamba("fixture_declared_softmax", Depths = [2, 1], Dim = 8, NumClasses = 5, Block = typeof(SoftmaxBlock))]
+public sealed partial class DeclaredSoftmax;
+
+[VMamba("fixture_options_softmax", Depths = [2, 1], Dim = 8, NumClasses = 5, SsmDState = 2, SsmConv = 1, SsmActLayer = ActLayer.Relu,
+    SsmInit = SsmInit.V1, ForwardType = "v052d_onsoftmax_nozact", MlpRatio = 3.0, MlpActLayer = ActLayer.Relu)]
+public sealed partial class OptionsSoftmax;
+
+[SS2D(SsmInit = SsmInit.V2, ForwardType = "v3_ondwconv3")]
+public sealed partial class DwConvMixer;
+
+[VssBlock(Mixer = typeof(DwConvMixer))]
+public sealed partial class DwConvBlock;
+
+[VMamba("fixture_declared_dwconv", Depths = [1, 1], Dim = 8, NumClasses = 5, Block = typeof(DwConvBlock))]
+public sealed partial class DeclaredDwConv;
+
+[VMamba("fixture_options_dwconv", Depths = [1, 1], Dim = 8, NumClasses = 5, SsmInit = SsmInit.V2, ForwardType = "v3_ondwconv3", MlpRatio = 0.0)]
+public sealed partial class OptionsDwConv;
+
+[SS2D(SsmRatio = 0.0, ForwardType = "v05_onsigmoid_noz")]
+public sealed partial class NoSsmMixer;
+
+[VMambaMlp]
+public sealed partial class DefaultMlp;
+
+[VssBlock(Mixer = typeof(NoSsmMixer), Mlp = typeof(DefaultMlp))]
+public sealed partial class MlpOnlyBlock;
+
+[VMamba("fixture_declared_mlponly", Depths = [1, 1], Dim = 8, NumClasses = 5, Block = typeof(MlpOnlyBlock))]
+public sealed partial class DeclaredMlpOnly;
+
+[VMamba("fixture_options_mlponly", Depths = [1, 1], Dim = 8, NumClasses = 5, SsmRatio = 0.0, ForwardType = "v05_onsigmoid_noz")]
+public sealed partial class OptionsMlpOnly;
+
+[SS2D(SsmDState = 2, ForwardType = "v05_onsigmoid")]
+public sealed partial class SigmoidMixer;
+
+[VssBlock(Mixer = typeof(SigmoidMixer), Mlp = typeof(DefaultMlp))]
+public sealed partial class SigmoidBlock;
+
+[VMamba("fixture_declared_sigmoid", Depths = [1, 1], Dim = 8, NumClasses = 5, Block = typeof(SigmoidBlock))]
+public sealed partial class DeclaredSigmoid;
+
+[VMamba("fixture_options_sigmoid", Depths = [1, 1], Dim = 8, NumClasses = 5, SsmDState = 2, ForwardType = "v05_onsigmoid")]
+public sealed partial class OptionsSigmoid;

@@ -37,11 +37,23 @@ public class VMambaDeclaredBlockTests
     }
 
     [Fact]
-    public void ZooBlock_VMambaTinyS2l5_MatchesTheOptionDeclaration()
+    public void ZooBlock_VMambaTinyS2l5_MatchesTheOptionDeclaration() => AssertSameModel("vmamba_tiny_s2l5", "fixture_options_vmamba_tiny_s2l5");
+
+    /// <summary>Out-norm kinds, gate variants, gMLP, no conv, ssm_init v1/v2, no SS2D branch: declared block vs model options.</summary>
+    [Theory]
+    [InlineData("cnorm")]
+    [InlineData("softmax")]
+    [InlineData("dwconv")]
+    [InlineData("mlponly")]
+    [InlineData("sigmoid")]
+    public void DeclaredBlockVariant_MatchesTheOptionDeclaration(string variant) => AssertSameModel("fixture_declared_" + variant, "fixture_options_" + variant);
+
+    private static void AssertSameModel(string declaredName, string optionsName)
     {
         // Same seed, same registration order and initialisers ⇒ identical fresh parameters and outputs.
-        var zoo = Models.Create("vmamba_tiny_s2l5");
-        var options = Models.Create("fixture_options_vmamba_tiny_s2l5");
+        var zoo = Models.Create(declaredName);
+        var options = Models.Create(optionsName);
+        Assert.Equal(options.Info.ParameterCount, zoo.Info.ParameterCount);
         var zooParameters = zoo.NamedParameters().ToList();
         var optionParameters = options.NamedParameters().ToList();
         Assert.Equal(optionParameters.Select(p => p.Key), zooParameters.Select(p => p.Key));
