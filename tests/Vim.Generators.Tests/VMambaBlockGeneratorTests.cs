@@ -71,6 +71,16 @@ public class VMambaBlockGeneratorTests
     }
 
     [Fact]
+    public void SS2DAttribute_StaysUsableBesideTheRuntimeSS2DModule()
+    {
+        // [SS2D] binds to Vim.Dsl.SS2DAttribute even where the runtime's SS2D module class is also imported.
+        var run = Run("using Vim.Dsl;\nusing Vim.Runtime.Modules.VMamba;\nnamespace Sample;\n" + Components + "\n" + Model($"{Micro}, Block = typeof(NozBlock)"));
+        Assert.Empty(run.Diagnostics);
+        run.AssertOutputCompiles();
+        Assert.Contains(run.Generated, g => g.HintName == "Sample.NozMixer.g.cs");
+    }
+
+    [Fact]
     public void ZooBlock_IsReadFromTheRuntimeAssembly()
     {
         // VMambaV2NozBlock, its mixer and MLP are declared in Vim.Runtime: the generator reads their attributes from metadata.
