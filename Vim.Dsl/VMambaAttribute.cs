@@ -48,6 +48,13 @@ public sealed class VMambaAttribute : Attribute
     /// <summary>Official <c>dims</c> given as an int <c>c</c>: stage widths <c>c·2^i</c>. 0 means "use <see cref="Dims"/>". Default <c>0</c>.</summary>
     public int Dim { get; set; }
 
+    /// <summary>
+    /// A VSS block declared with <see cref="VssBlockAttribute"/>, used in every stage. When given, the block options
+    /// (<c>Ssm*</c>, <see cref="ForwardType"/>, <c>Mlp*</c>, <see cref="Gmlp"/>, <see cref="NormLayer"/>) come from the block
+    /// and its mixer and MLP, and setting them here is an error (VIM026). Default null (the model's own options build the block).
+    /// </summary>
+    public Type? Block { get; set; }
+
     /// <summary>Official <c>ssm_d_state</c> (N). Default <c>16</c>.</summary>
     public int SsmDState { get; set; } = 16;
 

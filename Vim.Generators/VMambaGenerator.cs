@@ -44,10 +44,34 @@ namespace Vim.Generators
             var names = built.Where(static b => b.Name.Length > 0).Select(static (b, _) => new NameEntry(b.Name, b.Aliases, b.NameLocation, b.TypeName)).Collect()
                 .Select(static (entries, _) => DuplicateNames(entries)).WithTrackingName(TrackingNames.Names);
             context.RegisterSourceOutput(names.Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
+
+            // Declared VSS blocks, SS2D mixers and MLPs get their own files.
+            var blocks = context.SyntaxProvider
+                .ForAttributeWithMetadataName(VMambaComponentReader.BlockAttribute, predicate: static (node, _) => IsTypeDeclaration(node),
+                    transform: static (ctx, ct) => VMambaComponentParser.ParseBlock(ctx, ct))
+                .WithTrackingName(TrackingNames.ParseBlock);
+            var mixers = context.SyntaxProvider
+                .ForAttributeWithMetadataName(VMambaComponentReader.MixerAttribute, predicate: static (node, _) => IsTypeDeclaration(node),
+                    transform: static (ctx, ct) => VMambaComponentParser.ParseMixer(ctx, ct))
+                .WithTrackingName(TrackingNames.ParseMixer);
+            var mlps = context.SyntaxProvider
+                .ForAttributeWithMetadataName(VMambaComponentReader.MlpAttribute, predicate: static (node, _) => IsTypeDeclaration(node),
+                    transform: static (ctx, ct) => VMambaComponentParser.ParseMlp(ctx, ct))
+                .WithTrackingName(TrackingNames.ParseMixer);
+            foreach (var components in new[] { blocks, mixers, mlps })
+            {
+                context.RegisterSourceOutput(components.Select(static (c, _) => c.Diagnostics).Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
+                context.RegisterSourceOutput(components.Select(static (c, _) => c.Spec).Where(static c => c is not null),
+                    static (spc, c) => VMambaComponentEmitter.Emit(spc, c!));
+            }
         }
+
+        private static bool IsTypeDeclaration(SyntaxNode node) =>
+            node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax;
 
         private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, Compilation compilation)
         {
+            if (diagnostics.IsEmpty) return;
             foreach (var d in diagnostics)
             {
                 var args = new object[d.Arguments.Length];

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 
 namespace Vim.Generators.Diagnostics
 {
-    /// <summary>The VMamba generator's own diagnostics (VIM020+); it also reports the shared VIM001–VIM003, VIM013 and VIM014.</summary>
+    /// <summary>The VMamba generator's own diagnostics (VIM020+); it also reports the shared VIM001–VIM003, VIM010, VIM013–VIM015.</summary>
     internal static class VMambaDiagnosticDescriptors
     {
         private const string Declaration = "Vim.Declaration";
@@ -51,6 +51,13 @@ namespace Vim.Generators.Diagnostics
             Declaration, DiagnosticSeverity.Error, true,
             "Official dims is either an int (expanded to c·2^i) or a list; the two DSL properties spell those two forms.");
 
+        /// <summary>Format: <c>"{0} is a block option and cannot be set on the model when Block is given; set it on the block '{1}' (or its mixer or MLP) instead"</c>.</summary>
+        public static readonly DiagnosticDescriptor BlockOptionConflict = new(
+            "VIM026", "VSS block option set on a model that names its block",
+            "{0} is a block option and cannot be set on the model when Block is given; set it on the block '{1}' (or its mixer or MLP) instead",
+            Configuration, DiagnosticSeverity.Error, true,
+            "When VMamba.Block names a declared [VssBlock], that block and its [SS2D] mixer and [VMambaMlp] define the SS2D, MLP and norm options; a second value on the model would be ambiguous.");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
         {
             [DepthsDimsMismatch.Id] = DepthsDimsMismatch,
@@ -59,6 +66,7 @@ namespace Vim.Generators.Diagnostics
             [BrokenUpstream.Id] = BrokenUpstream,
             [NotPorted.Id] = NotPorted,
             [DimAndDims.Id] = DimAndDims,
+            [BlockOptionConflict.Id] = BlockOptionConflict,
         };
 
         /// <summary>A VMamba descriptor, else a shared one.</summary>

@@ -21,6 +21,8 @@ namespace Vim.Generators.Emit
         public static void Emit(SourceProductionContext context, VMambaGraph graph) =>
             context.AddSource(graph.Type.MetadataName.Replace('+', '.') + ".g.cs", SourceText.From(Generate(graph), System.Text.Encoding.UTF8));
 
+        private static string BlockType(VMambaGraph g) => g.BlockType ?? VssBlock;
+
         private static string Act(int ordinal) => "global::Vim.Dsl.ActLayer." + Acts[ordinal];
 
         private static string Ints(System.Collections.Generic.IEnumerable<int> values) => string.Join(", ", values.Select(v => Int(v)));
@@ -33,6 +35,7 @@ namespace Vim.Generators.Emit
             w.Line("/// <summary>");
             w.Line($"/// <c>{XmlEscape(g.Name)}</c>: VMamba, forward type <c>{XmlEscape(g.ForwardType)}</c>, depths [{Ints(g.Depths)}], dims [{Ints(g.Dims)}], d_state {g.DState},");
             w.Line($"/// norm {Norms[g.NormLayer]} ({(g.ChannelFirst ? "channel-first" : "channel-last")}), stem {stem}, downsample {down}, {Grouped(g.ParameterCount)} parameters.");
+            if (g.BlockType is not null) w.Line($"/// Every stage builds the declared block <see cref=\"{g.BlockType}\"/>.");
             w.Line("/// </summary>");
             w.Line(GeneratedCode);
             w.Open($"partial class {g.Type.Name} : {TypeRefs.ImageModel}");
@@ -41,7 +44,7 @@ namespace Vim.Generators.Emit
             WriteFields(w, g);
             WriteConstructors(w, g);
             WriteForward(w, g);
-            WriteStageOptions(w, g);
+            if (g.BlockType is null) WriteStageOptions(w, g);
             w.Close();
             return Header.Close(w, g.Type);
         }
@@ -103,7 +106,7 @@ namespace Vim.Generators.Emit
             {
                 w.Line($"private readonly {TypeRefs.LayerNorm} _stemNorm2;   // patch_embed.2");
             }
-            w.Line($"private readonly {VssBlock}[][] _blocks;   // layers.{{i}}.blocks.{{j}}");
+            w.Line($"private readonly {BlockType(g)}[][] _blocks;   // layers.{{i}}.blocks.{{j}}");
             if (g.DownsampleVersion == 0) w.Line($"private readonly {TypeRefs.Linear}[] _downReduction;   // layers.{{i}}.downsample.reduction (4C → C', no bias)");
             else w.Line($"private readonly {Conv2d}[] _downConv;   // layers.{{i}}.downsample.1");
             w.Line($"private readonly {TypeRefs.LayerNorm}[] _downNorm;   // layers.{{i}}.downsample.{(g.DownsampleVersion == 0 ? "norm" : "3")}");
@@ -152,15 +155,23 @@ namespace Vim.Generators.Emit
                 w.Line($"_stemConv0 = RegisterModule(\"patch_embed.0\", new {Conv2d}(InChans, Dims[0], PatchSize, PatchSize, 0, bias: true, parameterDevice));");
                 if (g.PatchNorm) w.Line($"_stemNorm2 = RegisterModule(\"patch_embed.2\", new {ln}(Dims[0], 1E-05f, parameterDevice));");
             }
-            w.Line($"_blocks = new {VssBlock}[Depths.Length][];");
+            w.Line($"_blocks = new {BlockType(g)}[Depths.Length][];");
             w.Line($"{(g.DownsampleVersion == 0 ? "_downReduction" : "_downConv")} = new {(g.DownsampleVersion == 0 ? TypeRefs.Linear : Conv2d)}[Depths.Length - 1];");
             w.Line($"_downNorm = new {ln}[Depths.Length - 1];");
             w.Line("for (int i = 0; i < Depths.Length; i++)");
             w.Line("{");
-            w.Line($"    _blocks[i] = new {VssBlock}[Depths[i]];");
+            w.Line($"    _blocks[i] = new {BlockType(g)}[Depths[i]];");
             w.Line("    for (int j = 0; j < Depths[i]; j++)");
             w.Line("    {");
-            w.Line($"        _blocks[i][j] = RegisterModule($\"layers.{{i}}.blocks.{{j}}\", new {VssBlock}(Dims[i], StageOp(i), StageMlp(i), parameterDevice));");
+            if (g.BlockType is not null)
+            {
+                w.Line($"        // the declared block, built at stage i's width");
+                w.Line($"        _blocks[i][j] = RegisterModule($\"layers.{{i}}.blocks.{{j}}\", new {g.BlockType}(Dims[i], parameterDevice));");
+            }
+            else
+            {
+                w.Line($"        _blocks[i][j] = RegisterModule($\"layers.{{i}}.blocks.{{j}}\", new {VssBlock}(Dims[i], StageOp(i), StageMlp(i), parameterDevice));");
+            }
             w.Line("    }");
             w.Line("    if (i == Depths.Length - 1) break;");
             switch (g.DownsampleVersion)

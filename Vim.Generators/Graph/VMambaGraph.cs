@@ -6,7 +6,8 @@ namespace Vim.Generators.Graph
     /// <summary>
     /// A VMamba model with every structural option resolved — per-stage widths, d_inner, dt rank and MLP width, the
     /// SS2D variant from the forward type, layout, stem and downsample — and no source locations.
-    /// Enum-valued options are the DSL enums' ordinals.
+    /// Enum-valued options are the DSL enums' ordinals. <see cref="BlockType"/> is the declared <c>[VssBlock]</c> class the
+    /// stages instantiate (null: the runtime's option-driven VssBlock).
     /// </summary>
     internal sealed record VMambaGraph(
         HierarchyInfo Type,
@@ -44,7 +45,8 @@ namespace Vim.Generators.Graph
         EquatableArray<double> Mean,
         EquatableArray<double> Std,
         double CropPct,
-        long ParameterCount)
+        long ParameterCount,
+        string? BlockType = null)
     {
         public int Stages => Depths.Length;
 

@@ -20,6 +20,29 @@ namespace Vim.Generators.Graph
             if (s is null) return new VMambaBuildResult(null, diagnostics.ToEquatableArray(), "", EquatableArray<string>.Empty, null, "");
             cancellationToken.ThrowIfCancellationRequested();
 
+            if (s.Block is { } block)
+            {
+                // A declared block defines the SS2D, MLP and norm options; the model must not set them too (VIM026).
+                foreach (var option in Parsing.VMambaComponentReader.BlockOptions)
+                {
+                    if (!s.IsExplicit(option)) continue;
+                    LocationInfo? at = s.AttributeLocation;
+                    foreach (var l in s.ArgumentLocations)
+                    {
+                        if (l.Name == option) at = l.Location;
+                    }
+                    diagnostics.Add(DiagnosticInfo.Create(VMambaDiagnosticDescriptors.BlockOptionConflict, at, option, block.TypeName.Replace("global::", "")));
+                }
+                var m = block.Mixer;
+                s = s with
+                {
+                    SsmDState = m.SsmDState, SsmRatio = m.SsmRatio, SsmDtRank = m.SsmDtRank, SsmActLayer = m.SsmActLayer, SsmConv = m.SsmConv,
+                    SsmConvBias = m.SsmConvBias, SsmInit = m.SsmInit, ForwardType = m.ForwardType,
+                    MlpRatio = block.Mlp?.MlpRatio ?? 0.0, MlpActLayer = block.Mlp?.MlpActLayer ?? 1, Gmlp = block.Mlp?.Gmlp ?? false,
+                    NormLayer = block.NormLayer,
+                };
+            }
+
             void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, string argument, params object[] args) =>
                 diagnostics.Add(DiagnosticInfo.Create(descriptor, s.LocationOf(argument), args));
 
@@ -93,7 +116,7 @@ namespace Vim.Generators.Graph
                     s.Depths, dims.ToEquatableArray(), dInner.ToEquatableArray(), dtRank.ToEquatableArray(), hidden.ToEquatableArray(),
                     s.SsmDState, act, conv, convBias, s.SsmInit, ft.HasGate, ft.GateActivation, ft.OutActivation, ft.OutNorm,
                     ft.Traversals.ToEquatableArray(), ft.Legacy, s.MlpActLayer, s.Gmlp, s.PatchNorm, channelFirst, s.NormLayer,
-                    s.DownsampleVersion, s.PatchEmbedVersion, s.PosEmbed, s.Mean, s.Std, s.CropPct, 0);
+                    s.DownsampleVersion, s.PatchEmbedVersion, s.PosEmbed, s.Mean, s.Std, s.CropPct, 0, s.Block?.TypeName);
                 graph = graph with { ParameterCount = Count(graph) };
             }
             return new VMambaBuildResult(graph, diagnostics.ToEquatableArray(), s.Name, s.Aliases, s.LocationOf("Name"), s.Type.GlobalName);

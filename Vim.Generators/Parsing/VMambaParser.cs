@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Vim.Generators.Diagnostics;
 using Vim.Generators.Helpers;
 using Vim.Generators.Specs;
 
@@ -26,6 +27,22 @@ namespace Vim.Generators.Parsing
             var data = context.Attributes[0];
             var a = new AttributeArguments(data);
             string name = a.Constructor.Length == 1 && a.Constructor[0].Value is string s ? s : "";
+            VssBlockSpec? block = null;
+            if (a.Type("Block") is { } blockType)
+            {
+                block = VMambaComponentReader.ReadBlock(blockType, out string? error);
+                if (block is null)
+                {
+                    LocationInfo? location = a.AttributeLocation;
+                    foreach (var l in a.Locations())
+                    {
+                        if (l.Name == "Block") location = l.Location;
+                    }
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidComponentType, location, blockType.ToDisplayString(), "a VSS block", error!));
+                    return new ParseResult<VMambaSpec>(null, diagnostics.ToEquatableArray());
+                }
+            }
+
             var spec = new VMambaSpec(
                 DeclarationChecks.Hierarchy(symbol),
                 name,
@@ -58,7 +75,8 @@ namespace Vim.Generators.Parsing
                 a.Double("CropPct", 0.875),
                 a.Names.ToEquatableArray(),
                 a.AttributeLocation,
-                a.Locations());
+                a.Locations(),
+                block);
             return new ParseResult<VMambaSpec>(spec, diagnostics.ToEquatableArray());
         }
 

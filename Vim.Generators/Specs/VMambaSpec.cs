@@ -35,11 +35,14 @@ namespace Vim.Generators.Specs
         double CropPct,
         EquatableArray<string> ExplicitArguments,
         LocationInfo? AttributeLocation,
-        EquatableArray<ArgumentLocation> ArgumentLocations)
+        EquatableArray<ArgumentLocation> ArgumentLocations,
+        VssBlockSpec? Block = null)
     {
         /// <summary>The location of argument <paramref name="name"/>, else of the attribute.</summary>
         public LocationInfo? LocationOf(string name)
         {
+            // With a declared block its options are reported where the model names the block.
+            if (Block is not null && name != "Block" && System.Array.IndexOf(Parsing.VMambaComponentReader.BlockOptions, name) >= 0) return LocationOf("Block");
             foreach (var a in ArgumentLocations)
             {
                 if (a.Name == name) return a.Location;
