@@ -11,5 +11,6 @@ namespace Vim.Generators
         public const string Names = nameof(Names);
         public const string ParseBlock = nameof(ParseBlock);
         public const string ParseMixer = nameof(ParseMixer);
+        public const string ParseMlp = nameof(ParseMlp);
     }
 }

@@ -57,7 +57,7 @@ namespace Vim.Generators
             var mlps = context.SyntaxProvider
                 .ForAttributeWithMetadataName(VMambaComponentReader.MlpAttribute, predicate: static (node, _) => IsTypeDeclaration(node),
                     transform: static (ctx, ct) => VMambaComponentParser.ParseMlp(ctx, ct))
-                .WithTrackingName(TrackingNames.ParseMixer);
+                .WithTrackingName(TrackingNames.ParseMlp);
             foreach (var components in new[] { blocks, mixers, mlps })
             {
                 context.RegisterSourceOutput(components.Select(static (c, _) => c.Diagnostics).Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));

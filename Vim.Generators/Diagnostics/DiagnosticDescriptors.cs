@@ -77,7 +77,7 @@ namespace Vim.Generators.Diagnostics
             "VIM010", "Invalid block or mixer type",
             "'{0}' is not usable as {1}: {2}",
             Declaration, DiagnosticSeverity.Error, true,
-            "VisionMamba.Block must name a class declared with [VimBlock], and VimBlock.Mixer a class declared with [MambaMixer].");
+            "VisionMamba.Block must name a class declared with [VimBlock] and VimBlock.Mixer one declared with [MambaMixer]; VMamba.Block must name a [VssBlock] class whose Mixer is an [SS2D] class and whose Mlp, if any, is a [VMambaMlp] class.");
 
         /// <summary>Format: <c>"{0} is a block option and cannot be set on the model when Block is given; set it on the block '{1}' instead"</c>.</summary>
         public static readonly DiagnosticDescriptor BlockOptionConflict = new(
