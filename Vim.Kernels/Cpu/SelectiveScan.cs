@@ -138,17 +138,24 @@ public static unsafe class SelectiveScan
         int n = s.State, e = s.Channels;
         float* h = stackalloc float[GroupsPerTask * n * 8];
         float* at = stackalloc float[GroupsPerTask * n * 8];
+        float* a2 = stackalloc float[GroupsPerTask * n * 8];
         float* dA = stackalloc float[n * 8];
         float* deltas = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         float* dus = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         float* ys = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        // exp(Δ·A) = 2^(Δ·A·log2 e) ≤ 1 when A ≤ 0 and Δ ≥ 0 (always so for Mamba: A = −exp(A_log), Δ from
+        // softplus): then the cheaper Exp2NonPositive serves; other chunks take the any-sign exp.
+        bool aNonPositive = true;
         for (int g = 0; g < groups; g++)
         {
             for (int j = 0; j < n; j++)
             {
                 for (int lane = 0; lane < 8; lane++)
                 {
-                    at[(g * n + j) * 8 + lane] = s.A[(c0 + g * 8 + lane) * n + j];
+                    float av = s.A[(c0 + g * 8 + lane) * n + j];
+                    at[(g * n + j) * 8 + lane] = av;
+                    a2[(g * n + j) * 8 + lane] = (float)(av * 1.4426950408889634);
+                    aNonPositive &= av <= 0f;
                     h[(g * n + j) * 8 + lane] = 0f;
                 }
             }
@@ -159,6 +166,7 @@ public static unsafe class SelectiveScan
         for (int chunk0 = 0; chunk0 < s.Length; chunk0 += StepsPerChunk)
         {
             int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
+            Vector256<float> badDelta = Vector256<float>.Zero;
 
             // Pre-pass: delta = softplus(dt + bias) and delta·u do not depend on the state. Computing them
             // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
@@ -174,20 +182,35 @@ public static unsafe class SelectiveScan
                     Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
                     d = s.Softplus ? VecMath.Softplus(d) : d;
                     int slot = (g * StepsPerChunk + i) * 8;
+                    badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(d, Vector256<float>.Zero)); // Δ < 0 or NaN
                     Avx.Store(deltas + slot, d);
                     Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
                 }
             }
 
+            bool fast = aNonPositive && Avx.TestZ(badDelta, badDelta);
             for (int g = 0; g < groups; g++)
             {
                 float* hg = h + g * n * 8;
-                float* ag = at + g * n * 8;
-                for (int i = 0; i < chunkSteps; i++)
+                if (fast)
                 {
-                    int slot = (g * StepsPerChunk + i) * 8;
-                    Vector256<float> y = ScanStep(s, Row(s, row0, chunk0 + i), hg, ag, dA, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
-                    Avx.Store(ys + slot, y);
+                    float* ag = a2 + g * n * 8;
+                    for (int i = 0; i < chunkSteps; i++)
+                    {
+                        int slot = (g * StepsPerChunk + i) * 8;
+                        Vector256<float> y = ScanStepExp2(s, Row(s, row0, chunk0 + i), hg, ag, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
+                        Avx.Store(ys + slot, y);
+                    }
+                }
+                else
+                {
+                    float* ag = at + g * n * 8;
+                    for (int i = 0; i < chunkSteps; i++)
+                    {
+                        int slot = (g * StepsPerChunk + i) * 8;
+                        Vector256<float> y = ScanStep(s, Row(s, row0, chunk0 + i), hg, ag, dA, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
+                        Avx.Store(ys + slot, y);
+                    }
                 }
             }
 
@@ -215,6 +238,47 @@ public static unsafe class SelectiveScan
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Row(in ScanArgs s, long row0, int step) => row0 + (s.Reverse ? s.Length - 1 - step : step);
+
+    /// <summary>
+    /// One token of the recurrence for 8 channels when Δ·A ≤ 0: a2 holds A·log2 e, so dA = 2^(Δ·a2).
+    /// Exp, update and readout are fused per state: the exps of different n are independent, and the
+    /// four partial sums of y keep the readout chain short.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ScanStepExp2(in ScanArgs s, long row, float* h, float* a2, Vector256<float> delta, Vector256<float> du)
+    {
+        int n = s.State;
+        float* brow = s.B + row * s.LdBC;
+        float* crow = s.C + row * s.LdBC;
+        Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero, y2 = Vector256<float>.Zero, y3 = Vector256<float>.Zero;
+        int j = 0;
+        for (; j + 3 < n; j += 4)
+        {
+            float* hj = h + j * 8;
+            float* aj = a2 + j * 8;
+            Vector256<float> h0 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj))), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[j])));
+            Vector256<float> h1 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj + 8))), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
+            Vector256<float> h2 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj + 16))), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[j + 2])));
+            Vector256<float> h3 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj + 24))), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[j + 3])));
+            Avx.Store(hj, h0);
+            Avx.Store(hj + 8, h1);
+            Avx.Store(hj + 16, h2);
+            Avx.Store(hj + 24, h3);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
+            y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 1]), h1, y1);
+            y2 = Fma.MultiplyAdd(Vector256.Create(crow[j + 2]), h2, y2);
+            y3 = Fma.MultiplyAdd(Vector256.Create(crow[j + 3]), h3, y3);
+        }
+
+        for (; j < n; j++)
+        {
+            Vector256<float> hv = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(a2 + j * 8))), Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
+            Avx.Store(h + j * 8, hv);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), hv, y0);
+        }
+
+        return Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
+    }
 
     /// <summary>One token of the recurrence for 8 channels: updates h and returns Σ_n C[t,n]·h[n].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

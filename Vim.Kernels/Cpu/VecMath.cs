@@ -54,6 +54,31 @@ internal static class VecMath
         return Avx.Multiply(Avx.Multiply(p, s1), s2);
     }
 
+    /// <summary>
+    /// 2^y for y ≤ 0 (the scan's exp(Δ·A) with log2(e) folded into A), relative error ≲ 2e-7.
+    /// y is clamped to ≥ −126, so results below 2^−126 come out as 2^−126 instead of 0 (or a
+    /// subnormal). y &gt; 0 is NOT supported (wrong results above 128); NaN propagates.
+    /// One add of 1.5·2^20 (whose ulp is 1/8) rounds y to k + j/8: the low 3 bits of the sum index
+    /// an 8-entry table of 2^(j/8) (vpermps reads only those bits) and, shifted left by 20, the sum's
+    /// low bits are (k &lt;&lt; 23) + (j &lt;&lt; 20); the table holds bits(2^(j/8)) − (j &lt;&lt; 20), so one integer
+    /// add yields 2^k·2^(j/8). 2^r, |r| ≤ 1/16, is a degree-3 minimax polynomial (error 4e-8).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp2NonPositive(Vector256<float> y)
+    {
+        // maxps returns the second operand when either is NaN, so putting y second keeps NaN.
+        y = Avx.Max(Vector256.Create(-126f), y);
+        Vector256<float> t = Avx.Add(y, Vector256.Create(1572864f));
+        Vector256<float> r = Avx.Subtract(y, Avx.Subtract(t, Vector256.Create(1572864f)));
+        Vector256<int> ti = t.AsInt32();
+        Vector256<int> table = Vector256.Create(1065353216, 1065063874, 1064843248, 1064697559, 1064633587, 1064658730, 1064781053, 1065009351);
+        Vector256<int> scale = Avx2.Add(Avx2.PermuteVar8x32(table, ti), Avx2.ShiftLeftLogical(ti, 20));
+        Vector256<float> p = Fma.MultiplyAdd(Vector256.Create(0.0554989004f), r, Vector256.Create(0.240264073f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(0.693147209f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f));
+        return Avx.Multiply(p, scale.AsSingle());
+    }
+
     /// <summary>e^r for r = x − n·ln2, |r| ≤ ln2/2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Polynomial(Vector256<float> x, Vector256<float> n)
