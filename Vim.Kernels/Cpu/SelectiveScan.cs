@@ -180,7 +180,7 @@ public static unsafe class SelectiveScan
                     int c = c0 + g * 8;
                     Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
                     Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
-                    d = s.Softplus ? VecMath.Softplus(d) : d;
+                    d = s.Softplus ? VecMath.SoftplusOneDivide(d) : d;
                     int slot = (g * StepsPerChunk + i) * 8;
                     badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(d, Vector256<float>.Zero)); // Δ < 0 or NaN
                     Avx.Store(deltas + slot, d);

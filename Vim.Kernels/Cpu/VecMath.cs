@@ -137,6 +137,26 @@ internal static class VecMath
         return Avx.BlendVariable(sp, x, Avx.CompareGreaterThan(x, Vector256.Create(20f)));
     }
 
+    /// <summary>
+    /// softplus with one divide: max(x, 0) + log1p(w), w = e^−|x| ∈ (0, 1]; log1p(w) = 2·atanh(s) with
+    /// s = w/(2 + w) ∈ (0, 1/3], = 2s·(1 + z·P(z)), z = s², P a degree-3 minimax fit (error 4.5e-9).
+    /// Same function as <see cref="Softplus"/> (for x &gt; 20 the log1p term, &lt; 2.1e-9, rounds away
+    /// against x, so the result is x exactly), ~30 operations instead of ~48 and one divide instead of two.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SoftplusOneDivide(Vector256<float> x)
+    {
+        Vector256<float> w = Exp(Avx.Or(x, Vector256.Create(-0f))); // e^−|x|
+        Vector256<float> s = Avx.Divide(w, Avx.Add(w, Vector256.Create(2f)));
+        Vector256<float> z = Avx.Multiply(s, s);
+        Vector256<float> p = Fma.MultiplyAdd(Vector256.Create(0.140059936f), z, Vector256.Create(0.140009026f));
+        p = Fma.MultiplyAdd(p, z, Vector256.Create(0.200107636f));
+        p = Fma.MultiplyAdd(p, z, Vector256.Create(0.333332081f));
+        Vector256<float> s2 = Avx.Add(s, s);
+        Vector256<float> log1p = Fma.MultiplyAdd(Avx.Multiply(s2, z), p, s2);
+        return Avx.Add(Avx.Max(x, Vector256<float>.Zero), log1p);
+    }
+
     /// <summary>silu(x) = x / (1 + e^−x); for very negative x the exp saturates to +inf and the quotient to −0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Silu(Vector256<float> x)

@@ -72,3 +72,50 @@ public class Exp2Tests
         }
     }
 }
+
+public class SoftplusOneDivideTests
+{
+    [Fact]
+    public void SoftplusOneDivideMatchesDouble()
+    {
+        Assert.SkipUnless(Simd.IsAvailable, "needs AVX2/FMA");
+        var x = new List<float>();
+        for (int i = 0; i < 200_003; i++)
+        {
+            x.Add((float)(-100 + 140.0 * i / 200_002));
+        }
+
+        x.AddRange([0f, -0f, 20f, 20.000002f, 19.999998f, 87f, -87f, 88f, -88f, 1e-20f, -1e-20f, float.MaxValue, -float.MaxValue]);
+        float[] xs = x.ToArray();
+        var y = new float[xs.Length];
+        for (int i = 0; i < xs.Length; i += 8)
+        {
+            var t = new float[8];
+            for (int j = 0; j < 8; j++)
+            {
+                t[j] = xs[Math.Min(i + j, xs.Length - 1)];
+            }
+
+            Vector256<float> r = VecMath.SoftplusOneDivide(Vector256.Create<float>(t));
+            for (int j = 0; j < 8 && i + j < xs.Length; j++)
+            {
+                y[i + j] = r[j];
+            }
+        }
+
+        // Subnormal results (x < −87.3) are checked to an absolute 1e-44 by atol.
+        Close.Check(xs.Select(v => MathTests.SoftplusRef(v)).ToArray(), y, 1e-44, 3e-7, "softplus (one divide)");
+        for (int i = 0; i < xs.Length; i++)
+        {
+            if (xs[i] > 20f)
+            {
+                Assert.Equal(xs[i], y[i]); // the threshold of the reference: exactly x
+            }
+        }
+
+        Vector256<float> special = VecMath.SoftplusOneDivide(Vector256.Create(float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f, 0f, 0f, 0f, 0f));
+        Assert.True(float.IsPositiveInfinity(special[0]));
+        Assert.Equal(0f, special[1]);
+        Assert.True(float.IsNaN(special[2]));
+    }
+}
