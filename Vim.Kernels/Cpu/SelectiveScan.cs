@@ -146,6 +146,9 @@ public static unsafe class SelectiveScan
         // exp(Δ·A) = 2^(Δ·A·log2 e) ≤ 1 when A ≤ 0 and Δ ≥ 0 (always so for Mamba: A = −exp(A_log), Δ from
         // softplus): then the cheaper Exp2NonPositive serves; other chunks take the any-sign exp.
         bool aNonPositive = true;
+        // Per lane, max_n |A·log2 e|: when max(Δ) times this is ≤ 126 for a chunk, Δ·A·log2 e ≥ −126 and the
+        // exp needs no clamp.
+        Vector256<float> aMax0 = Vector256<float>.Zero, aMax1 = Vector256<float>.Zero;
         for (int g = 0; g < groups; g++)
         {
             for (int j = 0; j < n; j++)
@@ -156,6 +159,8 @@ public static unsafe class SelectiveScan
                     at[(g * n + j) * 8 + lane] = av;
                     a2[(g * n + j) * 8 + lane] = (float)(av * 1.4426950408889634);
                     aNonPositive &= av <= 0f;
+                    float* am = (float*)(g == 0 ? &aMax0 : &aMax1);
+                    am[lane] = MathF.Max(am[lane], MathF.Abs(a2[(g * n + j) * 8 + lane]));
                     h[(g * n + j) * 8 + lane] = 0f;
                 }
             }
@@ -167,6 +172,7 @@ public static unsafe class SelectiveScan
         {
             int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
             Vector256<float> badDelta = Vector256<float>.Zero;
+            Vector256<float> dMax0 = Vector256<float>.Zero, dMax1 = Vector256<float>.Zero;
 
             // Pre-pass: delta = softplus(dt + bias) and delta·u do not depend on the state. Computing them
             // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
@@ -183,22 +189,46 @@ public static unsafe class SelectiveScan
                     d = s.Softplus ? VecMath.SoftplusOneDivide(d) : d;
                     int slot = (g * StepsPerChunk + i) * 8;
                     badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(d, Vector256<float>.Zero)); // Δ < 0 or NaN
+                    if (g == 0)
+                    {
+                        dMax0 = Avx.Max(dMax0, d);
+                    }
+                    else
+                    {
+                        dMax1 = Avx.Max(dMax1, d);
+                    }
+
                     Avx.Store(deltas + slot, d);
                     Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
                 }
             }
 
             bool fast = aNonPositive && Avx.TestZ(badDelta, badDelta);
+            // NaN (inf·0) counts as "may leave the range", like Δ = +inf.
+            Vector256<float> outOfRange = Avx.Or(
+                Avx.CompareNotLessThanOrEqual(Avx.Multiply(dMax0, aMax0), Vector256.Create(126f)),
+                Avx.CompareNotLessThanOrEqual(Avx.Multiply(dMax1, aMax1), Vector256.Create(126f)));
+            bool clamp = !Avx.TestZ(outOfRange, outOfRange);
             for (int g = 0; g < groups; g++)
             {
                 float* hg = h + g * n * 8;
-                if (fast)
+                if (fast && !clamp)
                 {
                     float* ag = a2 + g * n * 8;
                     for (int i = 0; i < chunkSteps; i++)
                     {
                         int slot = (g * StepsPerChunk + i) * 8;
-                        Vector256<float> y = ScanStepExp2(s, Row(s, row0, chunk0 + i), hg, ag, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
+                        Vector256<float> y = ScanStepExp2(s, Row(s, row0, chunk0 + i), hg, ag, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot), clamp: false);
+                        Avx.Store(ys + slot, y);
+                    }
+                }
+                else if (fast)
+                {
+                    float* ag = a2 + g * n * 8;
+                    for (int i = 0; i < chunkSteps; i++)
+                    {
+                        int slot = (g * StepsPerChunk + i) * 8;
+                        Vector256<float> y = ScanStepExp2(s, Row(s, row0, chunk0 + i), hg, ag, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot), clamp: true);
                         Avx.Store(ys + slot, y);
                     }
                 }
@@ -245,7 +275,7 @@ public static unsafe class SelectiveScan
     /// partial sums of y keep the readout chain short without spilling (four spilled three of them).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ScanStepExp2(in ScanArgs s, long row, float* h, float* a2, Vector256<float> delta, Vector256<float> du)
+    private static Vector256<float> ScanStepExp2(in ScanArgs s, long row, float* h, float* a2, Vector256<float> delta, Vector256<float> du, bool clamp)
     {
         int n = s.State;
         float* brow = s.B + row * s.LdBC;
@@ -256,10 +286,10 @@ public static unsafe class SelectiveScan
         {
             float* hj = h + j * 8;
             float* aj = a2 + j * 8;
-            Vector256<float> h0 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj))), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[j])));
-            Vector256<float> h1 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj + 8))), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
-            Vector256<float> h2 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj + 16))), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[j + 2])));
-            Vector256<float> h3 = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(aj + 24))), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[j + 3])));
+            Vector256<float> h0 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj))), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[j])));
+            Vector256<float> h1 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj + 8))), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
+            Vector256<float> h2 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj + 16))), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[j + 2])));
+            Vector256<float> h3 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj + 24))), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[j + 3])));
             Avx.Store(hj, h0);
             Avx.Store(hj + 8, h1);
             Avx.Store(hj + 16, h2);
@@ -272,13 +302,16 @@ public static unsafe class SelectiveScan
 
         for (; j < n; j++)
         {
-            Vector256<float> hv = Fma.MultiplyAdd(VecMath.Exp2NonPositive(Avx.Multiply(delta, Avx.LoadVector256(a2 + j * 8))), Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
+            Vector256<float> hv = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(a2 + j * 8))), Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
             Avx.Store(h + j * 8, hv);
             y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), hv, y0);
         }
 
         return Avx.Add(y0, y1);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Exp2(bool clamp, Vector256<float> y) => clamp ? VecMath.Exp2NonPositive(y) : VecMath.Exp2InRange(y);
 
     /// <summary>One token of the recurrence for 8 channels: updates h and returns Σ_n C[t,n]·h[n].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
