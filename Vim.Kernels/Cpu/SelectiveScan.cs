@@ -143,6 +143,7 @@ public static unsafe class SelectiveScan
         float* deltas = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         float* dus = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         float* ys = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        Vector256<float>* stats = stackalloc Vector256<float>[3];
         // exp(Δ·A) = 2^(Δ·A·log2 e) ≤ 1 when A ≤ 0 and Δ ≥ 0 (always so for Mamba: A = −exp(A_log), Δ from
         // softplus): then the cheaper Exp2NonPositive serves; other chunks take the any-sign exp.
         bool aNonPositive = true;
@@ -171,37 +172,13 @@ public static unsafe class SelectiveScan
         for (int chunk0 = 0; chunk0 < s.Length; chunk0 += StepsPerChunk)
         {
             int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
-            Vector256<float> badDelta = Vector256<float>.Zero;
-            Vector256<float> dMax0 = Vector256<float>.Zero, dMax1 = Vector256<float>.Zero;
 
             // Pre-pass: delta = softplus(dt + bias) and delta·u do not depend on the state. Computing them
             // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
             // path, and moves every strided row access into loops whose iterations are independent, so
             // cache misses overlap. Both groups read the same 64-byte lines, one after the other.
-            for (int i = 0; i < chunkSteps; i++)
-            {
-                long row = Row(s, row0, chunk0 + i);
-                for (int g = 0; g < groups; g++)
-                {
-                    int c = c0 + g * 8;
-                    Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
-                    Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
-                    d = s.Softplus ? VecMath.SoftplusOneDivide(d) : d;
-                    int slot = (g * StepsPerChunk + i) * 8;
-                    badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(d, Vector256<float>.Zero)); // Δ < 0 or NaN
-                    if (g == 0)
-                    {
-                        dMax0 = Avx.Max(dMax0, d);
-                    }
-                    else
-                    {
-                        dMax1 = Avx.Max(dMax1, d);
-                    }
-
-                    Avx.Store(deltas + slot, d);
-                    Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
-                }
-            }
+            PrePass(s, row0, chunk0, chunkSteps, c0, groups, deltas, dus, stats);
+            Vector256<float> badDelta = stats[0], dMax0 = stats[1], dMax1 = stats[2];
 
             bool fast = aNonPositive && Avx.TestZ(badDelta, badDelta);
             // NaN (inf·0) counts as "may leave the range", like Δ = +inf.
@@ -212,35 +189,18 @@ public static unsafe class SelectiveScan
             for (int g = 0; g < groups; g++)
             {
                 float* hg = h + g * n * 8;
+                float* dg = deltas + g * StepsPerChunk * 8, ug = dus + g * StepsPerChunk * 8, yg = ys + g * StepsPerChunk * 8;
                 if (fast && !clamp)
                 {
-                    float* ag = a2 + g * n * 8;
-                    for (int i = 0; i < chunkSteps; i++)
-                    {
-                        int slot = (g * StepsPerChunk + i) * 8;
-                        Vector256<float> y = ScanStepExp2(s, Row(s, row0, chunk0 + i), hg, ag, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot), clamp: false);
-                        Avx.Store(ys + slot, y);
-                    }
+                    RecurrenceExp2(s, row0, chunk0, chunkSteps, hg, a2 + g * n * 8, dg, ug, yg, clamp: false);
                 }
                 else if (fast)
                 {
-                    float* ag = a2 + g * n * 8;
-                    for (int i = 0; i < chunkSteps; i++)
-                    {
-                        int slot = (g * StepsPerChunk + i) * 8;
-                        Vector256<float> y = ScanStepExp2(s, Row(s, row0, chunk0 + i), hg, ag, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot), clamp: true);
-                        Avx.Store(ys + slot, y);
-                    }
+                    RecurrenceExp2(s, row0, chunk0, chunkSteps, hg, a2 + g * n * 8, dg, ug, yg, clamp: true);
                 }
                 else
                 {
-                    float* ag = at + g * n * 8;
-                    for (int i = 0; i < chunkSteps; i++)
-                    {
-                        int slot = (g * StepsPerChunk + i) * 8;
-                        Vector256<float> y = ScanStep(s, Row(s, row0, chunk0 + i), hg, ag, dA, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
-                        Avx.Store(ys + slot, y);
-                    }
+                    RecurrenceAnySign(s, row0, chunk0, chunkSteps, hg, at + g * n * 8, dA, dg, ug, yg);
                 }
             }
 
@@ -264,6 +224,104 @@ public static unsafe class SelectiveScan
                 }
             }
         }
+    }
+
+    /// <summary>Pre-pass of one chunk (see <see cref="ScanGroups"/>); stats gets [Δ&lt;0-or-NaN mask, max Δ group 0, max Δ group 1].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void PrePass(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* deltas, float* dus, Vector256<float>* stats)
+    {
+        int e = s.Channels;
+        Vector256<float> badDelta = Vector256<float>.Zero, dMax0 = Vector256<float>.Zero, dMax1 = Vector256<float>.Zero;
+        for (int i = 0; i < chunkSteps; i++)
+        {
+            Prefetch(s, row0, chunk0, i, c0);
+            long row = Row(s, row0, chunk0 + i);
+            for (int g = 0; g < groups; g++)
+            {
+                int c = c0 + g * 8;
+                Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
+                Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
+                d = s.Softplus ? VecMath.SoftplusOneDivide(d) : d;
+                int slot = (g * StepsPerChunk + i) * 8;
+                badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(d, Vector256<float>.Zero)); // Δ < 0 or NaN
+                if (g == 0)
+                {
+                    dMax0 = Avx.Max(dMax0, d);
+                }
+                else
+                {
+                    dMax1 = Avx.Max(dMax1, d);
+                }
+
+                Avx.Store(deltas + slot, d);
+                Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
+            }
+        }
+
+        stats[0] = badDelta;
+        stats[1] = dMax0;
+        stats[2] = dMax1;
+    }
+
+    // The recurrence loops are separate (non-inlined, called once per chunk and group) so that the JIT
+    // allocates registers for each loop alone: inlined into ScanGroups, the exp constants ended up as
+    // memory operands (one extra load each per update) once the pre-pass grew.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RecurrenceExp2(in ScanArgs s, long row0, int chunk0, int chunkSteps, float* h, float* a2, float* deltas, float* dus, float* ys, bool clamp)
+    {
+        if (clamp)
+        {
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                Avx.Store(ys + i * 8, ScanStepExp2(s, Row(s, row0, chunk0 + i), h, a2, Avx.LoadVector256(deltas + i * 8), Avx.LoadVector256(dus + i * 8), clamp: true));
+            }
+        }
+        else
+        {
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                Avx.Store(ys + i * 8, ScanStepExp2(s, Row(s, row0, chunk0 + i), h, a2, Avx.LoadVector256(deltas + i * 8), Avx.LoadVector256(dus + i * 8), clamp: false));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RecurrenceAnySign(in ScanArgs s, long row0, int chunk0, int chunkSteps, float* h, float* at, float* dA, float* deltas, float* dus, float* ys)
+    {
+        for (int i = 0; i < chunkSteps; i++)
+        {
+            Avx.Store(ys + i * 8, ScanStep(s, Row(s, row0, chunk0 + i), h, at, dA, Avx.LoadVector256(deltas + i * 8), Avx.LoadVector256(dus + i * 8)));
+        }
+    }
+
+    /// <summary>
+    /// In the pre-pass, token i of a chunk: prefetch the u/dt rows that the next chunk's pre-pass reads and
+    /// the z/out rows that this chunk's post-pass touches (both lines the 16 channels may span), so they
+    /// arrive while the recurrence runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(in ScanArgs s, long row0, int chunk0, int i, int c0)
+    {
+        int e = s.Channels;
+        int next = chunk0 + StepsPerChunk + i;
+        if (next < s.Length)
+        {
+            long r = Row(s, row0, next);
+            Sse.Prefetch0(s.U + r * e + c0);
+            Sse.Prefetch0(s.U + r * e + c0 + 15);
+            Sse.Prefetch0(s.DtRaw + r * e + c0);
+            Sse.Prefetch0(s.DtRaw + r * e + c0 + 15);
+        }
+
+        long cur = Row(s, row0, chunk0 + i);
+        if (s.Z != null)
+        {
+            Sse.Prefetch0(s.Z + cur * s.Ldz + c0);
+            Sse.Prefetch0(s.Z + cur * s.Ldz + c0 + 15);
+        }
+
+        Sse.Prefetch0(s.Output + cur * e + c0);
+        Sse.Prefetch0(s.Output + cur * e + c0 + 15);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -38,6 +38,12 @@ public class ScanBench
                 dSkip, z.AsSpan(E), 2 * E, y, 0.5f, false, false));
             double bare = Best(() => SelectiveScan.Forward(1, L, E, N, u, dtPos, [], false, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), R + 2 * N,
                 [], [], 0, y, 1f, false, false));
+            const int B = 8;
+            float[] u8 = KernelBenchmarks.Random(B * L * E, 11), dt8 = KernelBenchmarks.Random(B * L * E, 14), y8 = new float[B * L * E];
+            float[] z8 = KernelBenchmarks.Random(B * L * 2 * E, 12), x8 = KernelBenchmarks.Random(B * L * (R + 2 * N), 17);
+            double b8 = Best(() => SelectiveScan.Forward(B, L, E, N, u8, dt8, dtBias, true, a, x8.AsSpan(R), x8.AsSpan(R + N), R + 2 * N,
+                dSkip, z8.AsSpan(E), 2 * E, y8, 0.5f, false, false));
+            sw.WriteLine($"SB b8 {b8 * 1e3 / (B * updates):F3} ns/update ({b8:F1} us, 1 thread)");
             float[] ex = KernelBenchmarks.Random(4096, 20).Select(v => -20f * Math.Abs(v)).ToArray();
             float[] ey = new float[4096];
             double exp2 = Best(() => Exp2Loop(ex, ey));
