@@ -138,17 +138,30 @@ public static unsafe class SelectiveScan
         int n = s.State, e = s.Channels;
         float* h = stackalloc float[GroupsPerTask * n * 8];
         float* at = stackalloc float[GroupsPerTask * n * 8];
+        float* a2 = stackalloc float[GroupsPerTask * n * 8];
         float* dA = stackalloc float[n * 8];
         float* deltas = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         float* dus = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         float* ys = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        Vector256<float>* stats = stackalloc Vector256<float>[3];
+        // exp(Δ·A) = 2^(Δ·A·log2 e) ≤ 1 when A ≤ 0 and Δ ≥ 0 (always so for Mamba: A = −exp(A_log), Δ from
+        // softplus): then the cheaper Exp2NonPositive serves; other chunks take the any-sign exp.
+        bool aNonPositive = true;
+        // Per lane, max_n |A·log2 e|: when max(Δ) times this is ≤ 126 for a chunk, Δ·A·log2 e ≥ −126 and the
+        // exp needs no clamp.
+        Vector256<float> aMax0 = Vector256<float>.Zero, aMax1 = Vector256<float>.Zero;
         for (int g = 0; g < groups; g++)
         {
             for (int j = 0; j < n; j++)
             {
                 for (int lane = 0; lane < 8; lane++)
                 {
-                    at[(g * n + j) * 8 + lane] = s.A[(c0 + g * 8 + lane) * n + j];
+                    float av = s.A[(c0 + g * 8 + lane) * n + j];
+                    at[(g * n + j) * 8 + lane] = av;
+                    a2[(g * n + j) * 8 + lane] = (float)(av * 1.4426950408889634);
+                    aNonPositive &= av <= 0f;
+                    float* am = (float*)(g == 0 ? &aMax0 : &aMax1);
+                    am[lane] = MathF.Max(am[lane], MathF.Abs(a2[(g * n + j) * 8 + lane]));
                     h[(g * n + j) * 8 + lane] = 0f;
                 }
             }
@@ -164,30 +177,30 @@ public static unsafe class SelectiveScan
             // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
             // path, and moves every strided row access into loops whose iterations are independent, so
             // cache misses overlap. Both groups read the same 64-byte lines, one after the other.
-            for (int i = 0; i < chunkSteps; i++)
-            {
-                long row = Row(s, row0, chunk0 + i);
-                for (int g = 0; g < groups; g++)
-                {
-                    int c = c0 + g * 8;
-                    Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
-                    Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
-                    d = s.Softplus ? VecMath.Softplus(d) : d;
-                    int slot = (g * StepsPerChunk + i) * 8;
-                    Avx.Store(deltas + slot, d);
-                    Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
-                }
-            }
+            PrePass(s, row0, chunk0, chunkSteps, c0, groups, deltas, dus, stats);
+            Vector256<float> badDelta = stats[0], dMax0 = stats[1], dMax1 = stats[2];
 
+            bool fast = aNonPositive && Avx.TestZ(badDelta, badDelta);
+            // NaN (inf·0) counts as "may leave the range", like Δ = +inf.
+            Vector256<float> outOfRange = Avx.Or(
+                Avx.CompareNotLessThanOrEqual(Avx.Multiply(dMax0, aMax0), Vector256.Create(126f)),
+                Avx.CompareNotLessThanOrEqual(Avx.Multiply(dMax1, aMax1), Vector256.Create(126f)));
+            bool clamp = !Avx.TestZ(outOfRange, outOfRange);
             for (int g = 0; g < groups; g++)
             {
                 float* hg = h + g * n * 8;
-                float* ag = at + g * n * 8;
-                for (int i = 0; i < chunkSteps; i++)
+                float* dg = deltas + g * StepsPerChunk * 8, ug = dus + g * StepsPerChunk * 8, yg = ys + g * StepsPerChunk * 8;
+                if (fast && !clamp)
                 {
-                    int slot = (g * StepsPerChunk + i) * 8;
-                    Vector256<float> y = ScanStep(s, Row(s, row0, chunk0 + i), hg, ag, dA, Avx.LoadVector256(deltas + slot), Avx.LoadVector256(dus + slot));
-                    Avx.Store(ys + slot, y);
+                    RecurrenceExp2(s, row0, chunk0, chunkSteps, hg, a2 + g * n * 8, dg, ug, yg, clamp: false);
+                }
+                else if (fast)
+                {
+                    RecurrenceExp2(s, row0, chunk0, chunkSteps, hg, a2 + g * n * 8, dg, ug, yg, clamp: true);
+                }
+                else
+                {
+                    RecurrenceAnySign(s, row0, chunk0, chunkSteps, hg, at + g * n * 8, dA, dg, ug, yg);
                 }
             }
 
@@ -213,8 +226,150 @@ public static unsafe class SelectiveScan
         }
     }
 
+    /// <summary>Pre-pass of one chunk (see <see cref="ScanGroups"/>); stats gets [Δ&lt;0-or-NaN mask, max Δ group 0, max Δ group 1].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void PrePass(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* deltas, float* dus, Vector256<float>* stats)
+    {
+        int e = s.Channels;
+        Vector256<float> badDelta = Vector256<float>.Zero, dMax0 = Vector256<float>.Zero, dMax1 = Vector256<float>.Zero;
+        for (int i = 0; i < chunkSteps; i++)
+        {
+            Prefetch(s, row0, chunk0, i, c0);
+            long row = Row(s, row0, chunk0 + i);
+            for (int g = 0; g < groups; g++)
+            {
+                int c = c0 + g * 8;
+                Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
+                Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
+                d = s.Softplus ? VecMath.SoftplusOneDivide(d) : d;
+                int slot = (g * StepsPerChunk + i) * 8;
+                badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(d, Vector256<float>.Zero)); // Δ < 0 or NaN
+                if (g == 0)
+                {
+                    dMax0 = Avx.Max(dMax0, d);
+                }
+                else
+                {
+                    dMax1 = Avx.Max(dMax1, d);
+                }
+
+                Avx.Store(deltas + slot, d);
+                Avx.Store(dus + slot, Avx.Multiply(d, Avx.LoadVector256(s.U + row * e + c)));
+            }
+        }
+
+        stats[0] = badDelta;
+        stats[1] = dMax0;
+        stats[2] = dMax1;
+    }
+
+    // The recurrence loops are separate (non-inlined, called once per chunk and group) so that the JIT
+    // allocates registers for each loop alone: inlined into ScanGroups, the exp constants ended up as
+    // memory operands (one extra load each per update) once the pre-pass grew.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RecurrenceExp2(in ScanArgs s, long row0, int chunk0, int chunkSteps, float* h, float* a2, float* deltas, float* dus, float* ys, bool clamp)
+    {
+        if (clamp)
+        {
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                Avx.Store(ys + i * 8, ScanStepExp2(s, Row(s, row0, chunk0 + i), h, a2, Avx.LoadVector256(deltas + i * 8), Avx.LoadVector256(dus + i * 8), clamp: true));
+            }
+        }
+        else
+        {
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                Avx.Store(ys + i * 8, ScanStepExp2(s, Row(s, row0, chunk0 + i), h, a2, Avx.LoadVector256(deltas + i * 8), Avx.LoadVector256(dus + i * 8), clamp: false));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RecurrenceAnySign(in ScanArgs s, long row0, int chunk0, int chunkSteps, float* h, float* at, float* dA, float* deltas, float* dus, float* ys)
+    {
+        for (int i = 0; i < chunkSteps; i++)
+        {
+            Avx.Store(ys + i * 8, ScanStep(s, Row(s, row0, chunk0 + i), h, at, dA, Avx.LoadVector256(deltas + i * 8), Avx.LoadVector256(dus + i * 8)));
+        }
+    }
+
+    /// <summary>
+    /// In the pre-pass, token i of a chunk: prefetch the u/dt rows that the next chunk's pre-pass reads and
+    /// the z/out rows that this chunk's post-pass touches (both lines the 16 channels may span), so they
+    /// arrive while the recurrence runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(in ScanArgs s, long row0, int chunk0, int i, int c0)
+    {
+        int e = s.Channels;
+        int next = chunk0 + StepsPerChunk + i;
+        if (next < s.Length)
+        {
+            long r = Row(s, row0, next);
+            Sse.Prefetch0(s.U + r * e + c0);
+            Sse.Prefetch0(s.U + r * e + c0 + 15);
+            Sse.Prefetch0(s.DtRaw + r * e + c0);
+            Sse.Prefetch0(s.DtRaw + r * e + c0 + 15);
+        }
+
+        long cur = Row(s, row0, chunk0 + i);
+        if (s.Z != null)
+        {
+            Sse.Prefetch0(s.Z + cur * s.Ldz + c0);
+            Sse.Prefetch0(s.Z + cur * s.Ldz + c0 + 15);
+        }
+
+        Sse.Prefetch0(s.Output + cur * e + c0);
+        Sse.Prefetch0(s.Output + cur * e + c0 + 15);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Row(in ScanArgs s, long row0, int step) => row0 + (s.Reverse ? s.Length - 1 - step : step);
+
+    /// <summary>
+    /// One token of the recurrence for 8 channels when Δ·A ≤ 0: a2 holds A·log2 e, so dA = 2^(Δ·a2).
+    /// Exp, update and readout are fused per state: the exps of different n are independent, and two
+    /// partial sums of y keep the readout chain short without spilling (four spilled three of them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ScanStepExp2(in ScanArgs s, long row, float* h, float* a2, Vector256<float> delta, Vector256<float> du, bool clamp)
+    {
+        int n = s.State;
+        float* brow = s.B + row * s.LdBC;
+        float* crow = s.C + row * s.LdBC;
+        Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero;
+        int j = 0;
+        for (; j + 3 < n; j += 4)
+        {
+            float* hj = h + j * 8;
+            float* aj = a2 + j * 8;
+            Vector256<float> h0 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj))), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[j])));
+            Vector256<float> h1 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj + 8))), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
+            Vector256<float> h2 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj + 16))), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[j + 2])));
+            Vector256<float> h3 = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(aj + 24))), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[j + 3])));
+            Avx.Store(hj, h0);
+            Avx.Store(hj + 8, h1);
+            Avx.Store(hj + 16, h2);
+            Avx.Store(hj + 24, h3);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
+            y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 1]), h1, y1);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[j + 2]), h2, y0);
+            y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 3]), h3, y1);
+        }
+
+        for (; j < n; j++)
+        {
+            Vector256<float> hv = Fma.MultiplyAdd(Exp2(clamp, Avx.Multiply(delta, Avx.LoadVector256(a2 + j * 8))), Avx.LoadVector256(h + j * 8), Avx.Multiply(du, Vector256.Create(brow[j])));
+            Avx.Store(h + j * 8, hv);
+            y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), hv, y0);
+        }
+
+        return Avx.Add(y0, y1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Exp2(bool clamp, Vector256<float> y) => clamp ? VecMath.Exp2NonPositive(y) : VecMath.Exp2InRange(y);
 
     /// <summary>One token of the recurrence for 8 channels: updates h and returns Σ_n C[t,n]·h[n].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

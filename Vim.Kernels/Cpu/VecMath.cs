@@ -54,6 +54,40 @@ internal static class VecMath
         return Avx.Multiply(Avx.Multiply(p, s1), s2);
     }
 
+    /// <summary>
+    /// 2^y for y ≤ 0 (the scan's exp(Δ·A) with log2(e) folded into A), relative error ≲ 2e-7.
+    /// y is clamped to ≥ −126, so results below 2^−126 come out as 2^−126 instead of 0 (or a
+    /// subnormal). y &gt; 0 is NOT supported (wrong results above 128); NaN propagates.
+    /// One add of 1.5·2^20 (whose ulp is 1/8) rounds y to k + j/8: the low 3 bits of the sum index
+    /// an 8-entry table of 2^(j/8) (vpermps reads only those bits) and, shifted left by 20, the sum's
+    /// low bits are (k &lt;&lt; 23) + (j &lt;&lt; 20); the table holds bits(2^(j/8)) − (j &lt;&lt; 20), so one integer
+    /// add yields 2^k·2^(j/8). 2^r, |r| ≤ 1/16, is a degree-3 minimax polynomial (error 4e-8).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp2NonPositive(Vector256<float> y)
+    {
+        // maxps returns the second operand when either is NaN, so putting y second keeps NaN.
+        return Exp2InRange(Avx.Max(Vector256.Create(-126f), y));
+    }
+
+    /// <summary>
+    /// <see cref="Exp2NonPositive"/> without the clamp: y must lie in [−126, 0] (NaN propagates); for the
+    /// scan's chunks where max(Δ)·max|A·log2 e| ≤ 126 is known, which saves one operation per update.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp2InRange(Vector256<float> y)
+    {
+        Vector256<float> t = Avx.Add(y, Vector256.Create(1572864f));
+        Vector256<float> r = Avx.Subtract(y, Avx.Subtract(t, Vector256.Create(1572864f)));
+        Vector256<int> ti = t.AsInt32();
+        Vector256<int> table = Vector256.Create(1065353216, 1065063874, 1064843248, 1064697559, 1064633587, 1064658730, 1064781053, 1065009351);
+        Vector256<int> scale = Avx2.Add(Avx2.PermuteVar8x32(table, ti), Avx2.ShiftLeftLogical(ti, 20));
+        Vector256<float> p = Fma.MultiplyAdd(Vector256.Create(0.0554989004f), r, Vector256.Create(0.240264073f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(0.693147209f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1f));
+        return Avx.Multiply(p, scale.AsSingle());
+    }
+
     /// <summary>e^r for r = x − n·ln2, |r| ≤ ln2/2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Polynomial(Vector256<float> x, Vector256<float> n)
@@ -110,6 +144,26 @@ internal static class VecMath
         Vector256<float> err = Avx.Subtract(Avx.Subtract(u, Vector256.Create(1f)), e);
         Vector256<float> sp = Avx.Subtract(LogAtLeastOne(u), Avx.Divide(err, u));
         return Avx.BlendVariable(sp, x, Avx.CompareGreaterThan(x, Vector256.Create(20f)));
+    }
+
+    /// <summary>
+    /// softplus with one divide: max(x, 0) + log1p(w), w = e^−|x| ∈ (0, 1]; log1p(w) = 2·atanh(s) with
+    /// s = w/(2 + w) ∈ (0, 1/3], = 2s·(1 + z·P(z)), z = s², P a degree-3 minimax fit (error 4.5e-9).
+    /// Same function as <see cref="Softplus"/> (for x &gt; 20 the log1p term, &lt; 2.1e-9, rounds away
+    /// against x, so the result is x exactly), ~30 operations instead of ~48 and one divide instead of two.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SoftplusOneDivide(Vector256<float> x)
+    {
+        Vector256<float> w = Exp(Avx.Or(x, Vector256.Create(-0f))); // e^−|x|
+        Vector256<float> s = Avx.Divide(w, Avx.Add(w, Vector256.Create(2f)));
+        Vector256<float> z = Avx.Multiply(s, s);
+        Vector256<float> p = Fma.MultiplyAdd(Vector256.Create(0.140059936f), z, Vector256.Create(0.140009026f));
+        p = Fma.MultiplyAdd(p, z, Vector256.Create(0.200107636f));
+        p = Fma.MultiplyAdd(p, z, Vector256.Create(0.333332081f));
+        Vector256<float> s2 = Avx.Add(s, s);
+        Vector256<float> log1p = Fma.MultiplyAdd(Avx.Multiply(s2, z), p, s2);
+        return Avx.Add(Avx.Max(x, Vector256<float>.Zero), log1p);
     }
 
     /// <summary>silu(x) = x / (1 + e^−x); for very negative x the exp saturates to +inf and the quotient to −0.</summary>

@@ -110,12 +110,13 @@ public class ConvScanTests
         return o;
     }
 
-    private static void RunScan(ScanCase k, int seed)
+    private static void RunScan(ScanCase k, int seed, Action<float[]>? editDt = null)
     {
         const int R = 3;
         int rows = k.B * k.L, ld = R + 2 * k.N, ldz = 2 * k.E;
         float[] u = TestData.Random(rows * k.E, seed, -2, 2);
         float[] dt = k.Softplus ? TestData.Random(rows * k.E, seed + 1, -5, 1) : TestData.Random(rows * k.E, seed + 1, 0.001f, 0.8f);
+        editDt?.Invoke(dt);
         // Without softplus, keep delta positive: a negative step makes exp(delta·A) > 1 and the state blow up.
         float[]? dtBias = k.DtBias ? TestData.Random(k.E, seed + 2, k.Softplus ? -0.5f : 0f, 0.5f) : null;
         float[] a = TestData.Random(k.E * k.N, seed + 3, 0, 3).Select(v => -MathF.Exp(v)).ToArray();
@@ -171,6 +172,32 @@ public class ConvScanTests
         float[] o = TestData.Poisoned(l * e);
         SelectiveScan.Forward(1, l, e, n, u, dt, [], false, a, bc, bc.AsSpan(n), 2 * n, [], [], 0, o, 1f, false, false);
         Assert.All(o, v => Assert.Equal(200f, v)); // each step: h = 0·h + 50 → y = 4·50
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ScanMixesExpPathsPerChunk(bool reverse)
+    {
+        // The scan picks, per 64-token chunk, the 2^y exp without clamp (max Δ·|A|·log2 e ≤ 126), with the
+        // clamp (larger steps), or the any-sign exp (some Δ < 0). Here batch 0 has a large step in one chunk,
+        // batch 1 negative steps in another, and E = 24 makes one task of two groups and one of one group.
+        const int L = 197, E = 24;
+        RunScan(new ScanCase(2, L, E, 16, false, false, true, true, false, reverse, 1f), 300, dt =>
+        {
+            for (int c = 0; c < E; c += 8)
+            {
+                dt[130 * E + c] = 6f; // 6·max|A|·log2 e ≈ 170 > 126 (and still well conditioned)
+            }
+
+            for (int t = 70; t < 80; t++)
+            {
+                for (int c = 8; c < 16; c++)
+                {
+                    dt[(L + t) * E + c] = -0.01f;
+                }
+            }
+        });
     }
 
     [Fact]

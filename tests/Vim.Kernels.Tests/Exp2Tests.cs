@@ -1,0 +1,121 @@
+// Accuracy of VecMath.Exp2NonPositive (the scan's 2^y, y ≤ 0) against double-precision math.
+using System.Runtime.Intrinsics;
+using Vim.Kernels.Cpu;
+
+namespace Vim.Kernels.Tests;
+
+public class Exp2Tests
+{
+    private static float Eval(float x) => VecMath.Exp2NonPositive(Vector256.Create(x)).GetElement(3);
+
+    [Fact]
+    public void Exp2NonPositiveIsAccurateOverTheScanRange()
+    {
+        Assert.SkipUnless(Simd.IsAvailable, "needs AVX2/FMA");
+        // [−100·log2(e), 0]: every exp(Δ·A) the scan can meet before the state becomes negligible.
+        const int Count = 400_003;
+        double lo = -100 * 1.4426950408889634;
+        var x = new float[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            x[i] = (float)(lo * i / (Count - 1));
+        }
+
+        double worst = 0;
+        float worstAt = 0;
+        for (int i = 0; i < Count; i += 8)
+        {
+            var v = Vector256.Create(x[i], x[Math.Min(i + 1, Count - 1)], x[Math.Min(i + 2, Count - 1)], x[Math.Min(i + 3, Count - 1)],
+                x[Math.Min(i + 4, Count - 1)], x[Math.Min(i + 5, Count - 1)], x[Math.Min(i + 6, Count - 1)], x[Math.Min(i + 7, Count - 1)]);
+            Vector256<float> y = VecMath.Exp2NonPositive(v);
+            for (int j = 0; j < 8; j++)
+            {
+                double r = Math.Pow(2, v[j]);
+                if (v[j] < -126)
+                {
+                    // Clamped: 2^−126 instead of the (subnormal or zero) true value; absolute error ≤ 2^−126.
+                    Assert.Equal(MathF.Pow(2, -126), y[j]);
+                    continue;
+                }
+
+                double err = Math.Abs(y[j] - r) / r;
+                if (err > worst)
+                {
+                    worst = err;
+                    worstAt = v[j];
+                }
+            }
+        }
+
+        Assert.True(worst <= 2.5e-7, $"worst relative error {worst:E3} at {worstAt}");
+    }
+
+    [Fact]
+    public void Exp2NonPositiveEdgeCases()
+    {
+        Assert.SkipUnless(Simd.IsAvailable, "needs AVX2/FMA");
+        Assert.Equal(1f, Eval(0f));
+        Assert.Equal(1f, Eval(-0f));
+        Assert.Equal(0.5f, Eval(-1f));
+        Assert.Equal(MathF.Pow(2, -126), Eval(-126f));
+        // Below −126 the result is clamped to 2^−126 (the smallest normal), never garbage.
+        Assert.Equal(MathF.Pow(2, -126), Eval(-127.5f));
+        Assert.Equal(MathF.Pow(2, -126), Eval(-1000f));
+        Assert.Equal(MathF.Pow(2, -126), Eval(float.NegativeInfinity));
+        Assert.True(float.IsNaN(Eval(float.NaN)));
+        // Every table entry and both ends of each reduced interval.
+        for (int k = 0; k < 2000; k++)
+        {
+            float y = -k / 16f;
+            double r = Math.Pow(2, y);
+            Assert.True(Math.Abs(Eval(y) - r) / r <= 2.5e-7, $"2^{y}");
+        }
+    }
+}
+
+public class SoftplusOneDivideTests
+{
+    [Fact]
+    public void SoftplusOneDivideMatchesDouble()
+    {
+        Assert.SkipUnless(Simd.IsAvailable, "needs AVX2/FMA");
+        var x = new List<float>();
+        for (int i = 0; i < 200_003; i++)
+        {
+            x.Add((float)(-100 + 140.0 * i / 200_002));
+        }
+
+        x.AddRange([0f, -0f, 20f, 20.000002f, 19.999998f, 87f, -87f, 88f, -88f, 1e-20f, -1e-20f, float.MaxValue, -float.MaxValue]);
+        float[] xs = x.ToArray();
+        var y = new float[xs.Length];
+        for (int i = 0; i < xs.Length; i += 8)
+        {
+            var t = new float[8];
+            for (int j = 0; j < 8; j++)
+            {
+                t[j] = xs[Math.Min(i + j, xs.Length - 1)];
+            }
+
+            Vector256<float> r = VecMath.SoftplusOneDivide(Vector256.Create<float>(t));
+            for (int j = 0; j < 8 && i + j < xs.Length; j++)
+            {
+                y[i + j] = r[j];
+            }
+        }
+
+        // Subnormal results (x < −87.3) are checked to an absolute 1e-44 by atol.
+        Close.Check(xs.Select(v => MathTests.SoftplusRef(v)).ToArray(), y, 1e-44, 3e-7, "softplus (one divide)");
+        for (int i = 0; i < xs.Length; i++)
+        {
+            if (xs[i] > 20f)
+            {
+                Assert.Equal(xs[i], y[i]); // the threshold of the reference: exactly x
+            }
+        }
+
+        Vector256<float> special = VecMath.SoftplusOneDivide(Vector256.Create(float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f, 0f, 0f, 0f, 0f));
+        Assert.True(float.IsPositiveInfinity(special[0]));
+        Assert.Equal(0f, special[1]);
+        Assert.True(float.IsNaN(special[2]));
+    }
+}
