@@ -13,42 +13,18 @@ namespace Vim.Generators.Parsing
     /// <summary>Parses <c>[VimBlock]</c> and <c>[MambaMixer]</c> declarations of this compilation.</summary>
     internal static class ComponentParser
     {
-        public static ParseResult<ComponentDeclaration> ParseMixer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-        {
-            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0 || !DeclarationChecks.ShouldGenerate(symbol, ComponentReader.MixerAttribute))
+        public static ParseResult<ComponentDeclaration> ParseMixer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            Parse(context, cancellationToken, ComponentReader.MixerAttribute, "mixer parameters and forward pass", (symbol, diagnostics) =>
             {
-                return new ParseResult<ComponentDeclaration>(null, EquatableArray<DiagnosticInfo>.Empty);
-            }
-            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
-            {
-                return new ParseResult<ComponentDeclaration>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
-            }
-            var diagnostics = new List<DiagnosticInfo>();
-            var notPartial = DeclarationChecks.RequirePartial(context.TargetNode, "mixer parameters and forward pass");
-            if (notPartial is not null) diagnostics.Add(notPartial);
-            cancellationToken.ThrowIfCancellationRequested();
-            var mixer = ComponentReader.ReadMixer(context.Attributes[0], ComponentReader.GlobalName(symbol));
-            var declaration = notPartial is null ? new ComponentDeclaration(DeclarationChecks.Hierarchy(symbol), null, mixer) : null;
-            return new ParseResult<ComponentDeclaration>(declaration, diagnostics.ToEquatableArray());
-        }
+                var mixer = ComponentReader.ReadMixer(context.Attributes[0], ComponentReader.GlobalName(symbol));
+                return new ComponentDeclaration(DeclarationChecks.Hierarchy(symbol), null, mixer);
+            });
 
-        public static ParseResult<ComponentDeclaration> ParseBlock(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-        {
-            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0 || !DeclarationChecks.ShouldGenerate(symbol, ComponentReader.BlockAttribute))
+        public static ParseResult<ComponentDeclaration> ParseBlock(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            Parse(context, cancellationToken, ComponentReader.BlockAttribute, "block parameters and forward pass", (symbol, diagnostics) =>
             {
-                return new ParseResult<ComponentDeclaration>(null, EquatableArray<DiagnosticInfo>.Empty);
-            }
-            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
-            {
-                return new ParseResult<ComponentDeclaration>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
-            }
-            var diagnostics = new List<DiagnosticInfo>();
-            var notPartial = DeclarationChecks.RequirePartial(context.TargetNode, "block parameters and forward pass");
-            if (notPartial is not null) diagnostics.Add(notPartial);
-            cancellationToken.ThrowIfCancellationRequested();
-            var block = ComponentReader.ReadBlock(symbol, out string? error);
-            if (block is null)
-            {
+                var block = ComponentReader.ReadBlock(symbol, out string? error);
+                if (block is not null) return new ComponentDeclaration(DeclarationChecks.Hierarchy(symbol), block, null);
                 var a = new AttributeArguments(context.Attributes[0]);
                 LocationInfo? location = a.AttributeLocation;
                 foreach (var l in a.Locations())
@@ -56,9 +32,30 @@ namespace Vim.Generators.Parsing
                     if (l.Name == "Mixer") location = l.Location;
                 }
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidComponentType, location, symbol.ToDisplayString(), "a Vim block", error!));
+                return null;
+            });
+
+        /// <summary>
+        /// The checks every component shares (generated at all, a class, partial), then <paramref name="read"/>; a
+        /// declaration that is not partial is still read, for its own diagnostics, but generates nothing.
+        /// </summary>
+        private static ParseResult<ComponentDeclaration> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken,
+            string attributeName, string what, System.Func<INamedTypeSymbol, List<DiagnosticInfo>, ComponentDeclaration?> read)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.Attributes.Length == 0 || !DeclarationChecks.ShouldGenerate(symbol, attributeName))
+            {
+                return new ParseResult<ComponentDeclaration>(null, EquatableArray<DiagnosticInfo>.Empty);
             }
-            var declaration = notPartial is null && block is not null ? new ComponentDeclaration(DeclarationChecks.Hierarchy(symbol), block, null) : null;
-            return new ParseResult<ComponentDeclaration>(declaration, diagnostics.ToEquatableArray());
+            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
+            {
+                return new ParseResult<ComponentDeclaration>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
+            }
+            var diagnostics = new List<DiagnosticInfo>();
+            var notPartial = DeclarationChecks.RequirePartial(context.TargetNode, what);
+            if (notPartial is not null) diagnostics.Add(notPartial);
+            cancellationToken.ThrowIfCancellationRequested();
+            var declaration = read(symbol, diagnostics);
+            return new ParseResult<ComponentDeclaration>(notPartial is null ? declaration : null, diagnostics.ToEquatableArray());
         }
     }
 }
