@@ -42,7 +42,8 @@ public sealed unsafe partial class CudaBackend
             return Ptr(cached.Storage);
         }
         var storage = AllocateHalves(weight.Value.Numel);
-        Convert(Ptr(weight.Value), VimDtype.F32, 1, Ptr(storage), VimDtype.Bf16, 1, 1, weight.Value.Numel, $"bf16 copy of {weight.Name}");
+        long count = weight.Value.Numel;
+        Convert(Ptr(weight.Value), VimDtype.F32, count, Ptr(storage), VimDtype.Bf16, count, 1, count, $"bf16 copy of {weight.Name}");
         // The cache replaces any other backend's derived form; a stale one is rebuilt from the version check.
         (weight.BackendCache as Bf16Copy)?.Storage.Dispose();
         weight.BackendCache = new Bf16Copy(storage);
