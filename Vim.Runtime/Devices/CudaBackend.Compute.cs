@@ -99,8 +99,10 @@ public sealed unsafe partial class CudaBackend
                 delta.Dispose();
                 throw;
             }
+            Bf16Branches.AddOrUpdate(u, BranchMark);
             return new MambaBranch(u, xDbl, delta, r, dState);
         }
+        Bf16Branches.Remove(u);  // a pooled tensor object may have served a bf16 branch before
         try
         {
             var conv = new VimConv1dParams
@@ -144,7 +146,8 @@ public sealed unsafe partial class CudaBackend
     {
         int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
         int width = branch.XDbl.Shape[2];
-        if (IsBf16)
+        // The branch's own precision decides (its tensors hold bf16 when MambaPrepare ran in bf16 mode), not the current setting.
+        if (Bf16Branches.TryGetValue(branch.U, out _))
         {
             MambaScanBf16(branch, xz, aLog, dSkip, dtBias, reverse, output, accumulate, scale, b, l, e, n, r, width);
             return;

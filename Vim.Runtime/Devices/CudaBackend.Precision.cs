@@ -29,6 +29,10 @@ public sealed unsafe partial class CudaBackend
 
     private bool IsBf16 => Precision == CudaPrecision.Bf16;
 
+    /// <summary>The u tensors of Mamba branches prepared in bf16 mode (their u, x_dbl and Δ hold bf16 values).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, object> Bf16Branches = new();
+    private static readonly object BranchMark = new();
+
     /// <summary>A parameter's bf16 copy on this device, cached per parameter version.</summary>
     private sealed class Bf16Copy(Tensor storage)
     {
