@@ -17,6 +17,14 @@ internal enum VimStatus
     Internal = 7,
 }
 
+/// <summary>vim_dtype: element types of the opt-in reduced-precision mode.</summary>
+internal enum VimDtype
+{
+    F32 = 0,
+    Bf16 = 1,
+    F16 = 2,
+}
+
 internal enum VimNormKind
 {
     Rms = 0,
@@ -131,6 +139,23 @@ internal unsafe struct VimScanParams
     public float* Out;
     public long OutBatchStride, OutRowStride;
     public int Accumulate;
+    public int InputType;  // VimDtype of u, delta_raw, b, c, z (fills the C struct's tail padding; size unchanged)
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct VimLinearBf16Params
+{
+    public nuint Size;
+    public long M, N, K;
+    public void* X;
+    public long Ldx;
+    public void* W;
+    public long Ldw;
+    public float* Bias;
+    public void* Y;
+    public long Ldy;
+    public int XType, YType;
+    public int Accumulate;
 }
 
 internal static unsafe partial class NativeMethods
@@ -190,6 +215,12 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Lib, EntryPoint = "vim_linear")]
     internal static partial VimStatus Linear(nint stream, VimLinearParams* p);
+
+    [LibraryImport(Lib, EntryPoint = "vim_linear_bf16")]
+    internal static partial VimStatus LinearBf16(nint stream, VimLinearBf16Params* p);
+
+    [LibraryImport(Lib, EntryPoint = "vim_convert")]
+    internal static partial VimStatus Convert(nint stream, void* src, VimDtype srcType, long ldSrc, void* dst, VimDtype dstType, long ldDst, long rows, long cols);
 
     [LibraryImport(Lib, EntryPoint = "vim_patch_embed")]
     internal static partial VimStatus PatchEmbed(nint stream, VimPatchEmbedParams* p);

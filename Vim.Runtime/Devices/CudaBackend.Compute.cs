@@ -16,6 +16,11 @@ public sealed unsafe partial class CudaBackend
         var dims = x.Shape.ToArray();
         dims[^1] = outF;
         var y = Allocate(new Shape(dims));
+        if (IsBf16)
+        {
+            GemmBf16(rows, outF, inF, Ptr(x), VimDtype.F32, inF, Bf16Weight(weight), inF, bias is null ? null : Ptr(bias.Value), Ptr(y), VimDtype.F32, outF, "Linear (bf16)");
+            return y;
+        }
         Gemm(rows, outF, inF, Ptr(x), inF, Ptr(weight.Value), inF, bias is null ? null : Ptr(bias.Value), Ptr(y), outF, "Linear");
         return y;
     }
@@ -80,6 +85,24 @@ public sealed unsafe partial class CudaBackend
         var u = Allocate(new Shape(b, l, e));
         var xDbl = Allocate(new Shape(b, l, width));
         var delta = Allocate(new Shape(b, l, e));
+        if (IsBf16)
+        {
+            // bf16 mode: the branch tensors keep their shapes but hold bf16 values (packed, same element strides).
+            try
+            {
+                MambaPrepareBf16(xz, b, l, e, k, r, width, convWeight, convBias, xProjWeight, dtProjWeight, reverse, u, xDbl, delta);
+            }
+            catch
+            {
+                u.Dispose();
+                xDbl.Dispose();
+                delta.Dispose();
+                throw;
+            }
+            Bf16Branches.AddOrUpdate(u, BranchMark);
+            return new MambaBranch(u, xDbl, delta, r, dState);
+        }
+        Bf16Branches.Remove(u);  // a pooled tensor object may have served a bf16 branch before
         try
         {
             var conv = new VimConv1dParams
@@ -102,11 +125,33 @@ public sealed unsafe partial class CudaBackend
         return new MambaBranch(u, xDbl, delta, r, dState);
     }
 
+    private void MambaPrepareBf16(Tensor xz, int b, int l, int e, int k, int r, int width, Parameter convWeight, Parameter? convBias, Parameter xProjWeight,
+                                  Parameter dtProjWeight, bool reverse, Tensor u, Tensor xDbl, Tensor delta)
+    {
+        long rows = (long)b * l;
+        using var u32 = Allocate(new Shape(b, l, e));
+        var conv = new VimConv1dParams
+        {
+            Size = (nuint)sizeof(VimConv1dParams), Batch = b, Length = l, Channels = e, KernelSize = k, X = Ptr(xz), Ldx = 2L * e, BatchStrideX = 2L * e * l,
+            Weight = Ptr(convWeight.Value), Bias = convBias is null ? null : Ptr(convBias.Value), U = Ptr(u32), Reverse = reverse ? 1 : 0,
+        };
+        Check(NativeMethods.CausalConv1dSilu(_stream, &conv), "MambaPrepare (conv1d)");
+        Convert(Ptr(u32), VimDtype.F32, e, Ptr(u), VimDtype.Bf16, e, rows, e, "MambaPrepare (u to bf16)");
+        GemmBf16(rows, width, e, Ptr(u), VimDtype.Bf16, e, Bf16Weight(xProjWeight), e, null, Ptr(xDbl), VimDtype.Bf16, width, "MambaPrepare (x_proj, bf16)");
+        GemmBf16(rows, e, r, Ptr(xDbl), VimDtype.Bf16, width, Bf16Weight(dtProjWeight), r, null, Ptr(delta), VimDtype.Bf16, e, "MambaPrepare (dt_proj, bf16)");
+    }
+
     /// <inheritdoc/>
     public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale)
     {
         int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
         int width = branch.XDbl.Shape[2];
+        // The branch's own precision decides (its tensors hold bf16 when MambaPrepare ran in bf16 mode), not the current setting.
+        if (Bf16Branches.TryGetValue(branch.U, out _))
+        {
+            MambaScanBf16(branch, xz, aLog, dSkip, dtBias, reverse, output, accumulate, scale, b, l, e, n, r, width);
+            return;
+        }
         float* xdbl = Ptr(branch.XDbl);
         float* xzp = Ptr(xz);
         var p = new VimScanParams
@@ -128,6 +173,33 @@ public sealed unsafe partial class CudaBackend
             },
         };
         Check(NativeMethods.SelectiveScan(_stream, &p), "MambaScan");
+    }
+
+    private void MambaScanBf16(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate,
+                               float scale, int b, int l, int e, int n, int r, int width)
+    {
+        // u, Δ and x_dbl already hold bf16 (MambaPrepare in bf16 mode); z is rounded here from the second half of xz.
+        using var z = AllocateHalves((long)b * l * e);
+        Convert(Ptr(xz) + e, VimDtype.F32, 2L * e, Ptr(z), VimDtype.Bf16, e, (long)b * l, e, "MambaScan (z to bf16)");
+        float* xdbl = Ptr(branch.XDbl);
+        var p = new VimScanParams
+        {
+            Size = (nuint)sizeof(VimScanParams), Batch = b, Length = l, Channels = e, State = n, Softplus = 1, Directions = 1,
+            Out = Ptr(output), OutBatchStride = (long)l * e, OutRowStride = e, Accumulate = accumulate ? 1 : 0, InputType = (int)VimDtype.Bf16,
+            Dir0 = new VimScanDirection
+            {
+                Size = (nuint)sizeof(VimScanDirection),
+                U = Ptr(branch.U), UBatchStride = (long)l * e, URowStride = e,
+                DeltaRaw = Ptr(branch.DeltaRaw), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
+                DeltaBias = Ptr(dtBias.Value), A = Ptr(NegExp(aLog)),
+                B = Half(xdbl, r), BBatchStride = (long)l * width, BRowStride = width,
+                C = Half(xdbl, r + n), CBatchStride = (long)l * width, CRowStride = width,
+                DSkip = Ptr(dSkip.Value),
+                Z = Ptr(z), ZBatchStride = (long)l * e, ZRowStride = e,
+                Scale = scale, Reverse = reverse ? 1 : 0,
+            },
+        };
+        Check(NativeMethods.SelectiveScan(_stream, &p), "MambaScan (bf16)");
     }
 
     private Tensor NegExp(Parameter aLog)

@@ -82,6 +82,13 @@ VIM_API vim_status vim_download(vim_stream_t stream, void* host_dst, const void*
 VIM_API vim_status vim_copy(vim_stream_t stream, void* device_dst, const void* device_src, size_t bytes);
 VIM_API vim_status vim_fill(vim_stream_t stream, float* x, int64_t count, float value);
 
+/* ---- element types (opt-in reduced precision, see docs/perf/cuda.md "bf16 mode") ---------------------- */
+typedef enum vim_dtype { VIM_F32 = 0, VIM_BF16 = 1, VIM_F16 = 2 } vim_dtype;
+/* dst (rows × cols; row stride ld_dst, in dst elements) = src (row stride ld_src) converted element-wise;
+ * fp32 → bf16/fp16 rounds to nearest even; bf16/fp16 → fp32 is exact; same type copies. */
+VIM_API vim_status vim_convert(vim_stream_t stream, const void* src, int src_type, int64_t ld_src, void* dst, int dst_type, int64_t ld_dst,
+                               int64_t rows, int64_t cols);
+
 /* ---- GEMM -------------------------------------------------------------------------------------- */
 /* Row-major y (M, N; row stride ldy) = x (M, K; row stride ldx) · wᵀ (w: N × K, row stride ldw) + bias (N, or NULL)
  * [+ y when accumulate]. cuBLAS SGEMM in strict fp32 (TF32 off). */
@@ -95,6 +102,21 @@ typedef struct vim_linear_params {
     int accumulate;
 } vim_linear_params;
 VIM_API vim_status vim_linear(vim_stream_t stream, const vim_linear_params* p);
+
+/* The same product with bf16 operands and fp32 accumulation (cublasGemmEx, CUBLAS_COMPUTE_32F, as torch.autocast's bf16
+ * matmul): w is bf16; x is bf16 (x_type VIM_BF16) or fp32 (VIM_F32: rounded to bf16 into a stream-allocated scratch first);
+ * y is fp32 or bf16 (y_type). bias (fp32) and accumulate need an fp32 y. Needs a GPU with bf16 GEMMs (sm_80+). */
+typedef struct vim_linear_bf16_params {
+    size_t size;
+    int64_t m, n, k;
+    const void* x; int64_t ldx;
+    const void* w; int64_t ldw;
+    const float* bias;
+    void* y; int64_t ldy;
+    int x_type, y_type;      /* vim_dtype */
+    int accumulate;
+} vim_linear_bf16_params;
+VIM_API vim_status vim_linear_bf16(vim_stream_t stream, const vim_linear_bf16_params* p);
 
 /* ---- patch embedding ----------------------------------------------------------------------------- */
 /* Conv2d (padding 0): images (B, C, H, W) contiguous, weight (D, C, ph, pw), bias (D) → y (B, Gh·Gw, D),
@@ -177,6 +199,8 @@ typedef struct vim_scan_params {
     vim_scan_direction dir[2];
     float* out; int64_t out_batch_stride, out_row_stride;
     int accumulate;          /* applies to the first direction */
+    int input_type;          /* vim_dtype of u, delta_raw, b, c, z (0 = VIM_F32, the zero-initialised default); a, delta_bias,
+                                d_skip, out and the state stay fp32. Fills the struct's tail padding: sizeof is unchanged. */
 } vim_scan_params;
 VIM_API vim_status vim_selective_scan(vim_stream_t stream, const vim_scan_params* p);
 

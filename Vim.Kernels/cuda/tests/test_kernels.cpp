@@ -28,7 +28,7 @@ std::mt19937 rng(1234);
 struct Tol { const char* kernel; double atol, rtol; };
 const Tol kTol[] = {
     {"linear", 1e-5, 1e-4}, {"patch_embed", 1e-5, 1e-4}, {"norm", 1e-5, 1e-5}, {"conv1d", 1e-6, 1e-5},
-    {"scan", 2e-5, 2e-4},   {"tokens", 0, 0},            {"pool", 1e-6, 1e-6}, {"rope", 1e-6, 1e-5},
+    {"scan", 2e-5, 2e-4},   {"linear_bf16_out", 1e-4, 8e-3},   {"tokens", 0, 0},            {"pool", 1e-6, 1e-6}, {"rope", 1e-6, 1e-5},
 };
 Tol tol(const char* k) {
     for (auto& t : kTol) if (std::strcmp(t.kernel, k) == 0) return t;
@@ -215,7 +215,50 @@ void test_conv1d() {
     }
 }
 
-void test_scan() {
+// Reduced-precision inputs (bf16 / fp16, fp32 state): device buffers converted by vim_convert (also under test); the
+// values the kernel actually reads come back through a round trip to fp32.
+struct Typed {
+    void* p = nullptr;
+    explicit Typed(const Dev& src, int type) {
+        CHECK(vim_alloc(S, std::max<size_t>(src.n, 1) * 2, &p));
+        CHECK(vim_convert(S, src.p, VIM_F32, (int64_t)src.n, p, type, (int64_t)src.n, 1, (int64_t)src.n));
+    }
+    ~Typed() { vim_free(S, p); }
+    Typed(const Typed&) = delete;
+    std::vector<float> rounded(size_t n, int type) const {
+        Dev back(n);
+        CHECK(vim_convert(S, p, type, (int64_t)n, back.p, VIM_F32, (int64_t)n, 1, (int64_t)n));
+        return back.down();
+    }
+    const float* at(int64_t offset) const { return reinterpret_cast<const float*>(static_cast<const uint16_t*>(p) + offset); }
+};
+
+const char* type_name(int type) { return type == VIM_BF16 ? "bf16" : type == VIM_F16 ? "f16" : "f32"; }
+
+double rel_l2(const std::vector<float>& a, const std::vector<float>& r) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < r.size(); i++) { num += ((double)a[i] - r[i]) * ((double)a[i] - r[i]); den += (double)r[i] * r[i]; }
+    return std::sqrt(num / (den > 0 ? den : 1));
+}
+
+// Relative L2 bounds of a reduced-precision result against the fp32 computation on the unrounded inputs.
+double reduced_bound(const char* kernel, int type) {
+    if (std::strcmp(kernel, "scan") == 0) return type == VIM_BF16 ? 3e-2 : 5e-3;
+    return type == VIM_BF16 ? 1.5e-2 : 2e-3;  // linear
+}
+
+bool check_reduced(const std::string& what, const char* kernel, int type, const std::vector<float>& got, const std::vector<float>& exact) {
+    double e = rel_l2(got, exact), bound = reduced_bound(kernel, type);
+    if (!(e <= bound)) {
+        std::printf("  FAIL %s: %.3g from the fp32 result on unrounded inputs (bound %.1g)\n", what.c_str(), e, bound);
+        g_failures++;
+        return false;
+    }
+    std::printf("  ok   %s: %.3g from the fp32 result on unrounded inputs (bound %.1g)\n", what.c_str(), e, bound);
+    return true;
+}
+
+void test_scan_types(const std::vector<int>& types) {
     struct C { int b, l, e, n, r; bool z, dskip, softplus, acc; int dirs; };
     const C cases[] = {
         {1, 1, 1, 1, 1, true, true, true, false, 1},     {2, 197, 384, 16, 12, true, true, true, false, 1},
@@ -226,6 +269,7 @@ void test_scan() {
         {2, 131, 200, 16, 6, true, true, true, true, 2},
     };
     // Both kernels on every case: "lane" (one thread per channel, d_state ≤ 16; falls back to split above) and "split".
+    for (int type : types)
     for (const char* kernel : {"split", "lane"})
     for (const C& c : cases) {
         setenv("VIM_SCAN_KERNEL", kernel, 1);
@@ -233,6 +277,9 @@ void test_scan() {
             int width = c.r + 2 * c.n;  // x_dbl (B, L, R+2N)
             std::vector<float> xz[2], xdbl[2], u[2], dt[2], dtb[2], a[2], dsk[2];
             std::vector<std::unique_ptr<Dev>> keep;
+            std::vector<std::unique_ptr<Typed>> keep_typed;
+            std::vector<float> exact_xz[2], exact_xdbl[2], exact_u[2], exact_dt[2];
+            ref::ScanDir exact_rd[2];
             vim_scan_params p{};
             p.size = sizeof p;
             p.batch = c.b; p.length = c.l; p.channels = c.e; p.state = c.n; p.softplus = c.softplus; p.directions = c.dirs;
@@ -252,14 +299,27 @@ void test_scan() {
                 auto dxz = std::make_unique<Dev>(xz[d]), dx = std::make_unique<Dev>(xdbl[d]), du = std::make_unique<Dev>(u[d]), ddt = std::make_unique<Dev>(dt[d]),
                      ddb = std::make_unique<Dev>(dtb[d]), da = std::make_unique<Dev>(a[d]), dd = std::make_unique<Dev>(dsk[d]);
                 vim_scan_direction& s = p.dir[d];
+                p.input_type = type;
+                const float *pu = du->p, *pdt = ddt->p, *pxz = dxz->p, *pxd = dx->p;
+                if (type != VIM_F32) {
+                    // The kernel reads the typed copies; the tight reference runs on the values they hold.
+                    exact_xz[d] = xz[d]; exact_xdbl[d] = xdbl[d]; exact_u[d] = u[d]; exact_dt[d] = dt[d];
+                    auto txz = std::make_unique<Typed>(*dxz, type), tx = std::make_unique<Typed>(*dx, type), tu = std::make_unique<Typed>(*du, type),
+                         tdt = std::make_unique<Typed>(*ddt, type);
+                    xz[d] = txz->rounded(xz[d].size(), type); xdbl[d] = tx->rounded(xdbl[d].size(), type);
+                    u[d] = tu->rounded(u[d].size(), type); dt[d] = tdt->rounded(dt[d].size(), type);
+                    pu = tu->at(0); pdt = tdt->at(0); pxz = txz->at(0); pxd = tx->at(0);
+                    for (auto* k : {&txz, &tx, &tu, &tdt}) keep_typed.push_back(std::move(*k));
+                }
+                auto off = [&](const float* base, int64_t n) { return type == VIM_F32 ? base + n : reinterpret_cast<const float*>(reinterpret_cast<const uint16_t*>(base) + n); };
                 s.size = sizeof s;
-                s.u = du->p; s.u_batch_stride = (int64_t)c.l * c.e; s.u_row_stride = c.e;
-                s.delta_raw = ddt->p; s.delta_batch_stride = (int64_t)c.l * c.e; s.delta_row_stride = c.e;
+                s.u = pu; s.u_batch_stride = (int64_t)c.l * c.e; s.u_row_stride = c.e;
+                s.delta_raw = pdt; s.delta_batch_stride = (int64_t)c.l * c.e; s.delta_row_stride = c.e;
                 s.delta_bias = ddb->p; s.a = da->p;
-                s.b = dx->p + c.r; s.b_batch_stride = (int64_t)c.l * width; s.b_row_stride = width;
-                s.c = dx->p + c.r + c.n; s.c_batch_stride = (int64_t)c.l * width; s.c_row_stride = width;
+                s.b = off(pxd, c.r); s.b_batch_stride = (int64_t)c.l * width; s.b_row_stride = width;
+                s.c = off(pxd, c.r + c.n); s.c_batch_stride = (int64_t)c.l * width; s.c_row_stride = width;
                 s.d_skip = c.dskip ? dd->p : nullptr;
-                s.z = c.z ? dxz->p + c.e : nullptr; s.z_batch_stride = (int64_t)c.l * 2 * c.e; s.z_row_stride = 2 * c.e;
+                s.z = c.z ? off(pxz, c.e) : nullptr; s.z_batch_stride = (int64_t)c.l * 2 * c.e; s.z_row_stride = 2 * c.e;
                 s.scale = d == 0 ? 0.5f : 0.75f;
                 s.reverse = c.dirs == 2 ? d : rev;
                 ref::ScanDir& q = rd[d];
@@ -270,6 +330,13 @@ void test_scan() {
                 q.d_skip = c.dskip ? dsk[d].data() : nullptr;
                 q.z = c.z ? xz[d].data() + c.e : nullptr; q.z_bs = (int64_t)c.l * 2 * c.e; q.z_rs = 2 * c.e;
                 q.scale = s.scale; q.reverse = s.reverse;
+                if (type != VIM_F32) {
+                    ref::ScanDir& x = exact_rd[d];
+                    x = q;
+                    x.u = exact_u[d].data(); x.delta_raw = exact_dt[d].data();
+                    x.b = exact_xdbl[d].data() + c.r; x.c = exact_xdbl[d].data() + c.r + c.n;
+                    x.z = c.z ? exact_xz[d].data() + c.e : nullptr;
+                }
                 for (auto* k : {&dxz, &dx, &du, &ddt, &ddb, &da, &dd}) keep.push_back(std::move(*k));
             }
             auto out0 = rand_vec((size_t)c.b * c.l * c.e);
@@ -281,12 +348,62 @@ void test_scan() {
             for (int d = 0; d < c.dirs; d++)
                 ref::selective_scan(c.b, c.l, c.e, c.n, c.softplus, rd[d], r.data(), (int64_t)c.l * c.e, c.e, d == 0 ? c.acc : true);
             char what[256];
-            std::snprintf(what, sizeof what, "scan[%s] B=%d L=%d E=%d N=%d R=%d%s%s%s%s%s%s", kernel, c.b, c.l, c.e, c.n, c.r, c.z ? " z" : "", c.dskip ? " D" : "",
+            std::snprintf(what, sizeof what, "scan[%s%s%s] B=%d L=%d E=%d N=%d R=%d%s%s%s%s%s%s", kernel, type == VIM_F32 ? "" : " ", type == VIM_F32 ? "" : type_name(type), c.b, c.l, c.e, c.n, c.r, c.z ? " z" : "", c.dskip ? " D" : "",
                           c.softplus ? " softplus" : "", c.acc ? " acc" : "", c.dirs == 2 ? " bidirectional" : "", rev ? " reverse" : "");
-            compare(what, "scan", dout.down(), r);
+            auto got = dout.down();
+            compare(what, "scan", got, r);
+            if (type != VIM_F32) {
+                std::vector<float> exact = c.acc ? out0 : std::vector<float>(dout.n);
+                for (int d = 0; d < c.dirs; d++)
+                    ref::selective_scan(c.b, c.l, c.e, c.n, c.softplus, exact_rd[d], exact.data(), (int64_t)c.l * c.e, c.e, d == 0 ? c.acc : true);
+                check_reduced(what, "scan", type, got, exact);
+            }
         }
     }
     unsetenv("VIM_SCAN_KERNEL");
+}
+
+void test_scan() { test_scan_types({VIM_F32}); }
+void test_scan_reduced() { test_scan_types({VIM_BF16, VIM_F16}); }
+
+// bf16 GEMM (fp32 accumulation): tight against the double reference on the bf16-rounded operands (fp32 y; a bf16 y
+// adds one rounding, 2^-8 relative), and within the bf16 bound of the fp32 product of the unrounded operands.
+void test_linear_bf16() {
+    struct C { int m, n, k, ldx_extra; bool bias, acc, x_bf16, y_bf16; };
+    for (C c : {C{1, 1, 1, 0, false, false, false, false}, C{7, 13, 5, 0, true, false, false, false}, C{197, 768, 192, 0, false, false, false, false},
+                C{33, 384, 12, 32, false, false, true, true}, C{250, 44, 384, 0, false, true, false, false}, C{3, 1000, 192, 0, true, false, false, false},
+                C{129, 65, 67, 3, true, true, true, false}, C{250, 44, 384, 0, false, false, true, true}}) {
+        int ldx = c.k + c.ldx_extra, ldw = c.k, ldy = c.n;
+        auto x = rand_vec((size_t)c.m * ldx), w = rand_vec((size_t)c.n * ldw), b = rand_vec(c.n), y0 = rand_vec((size_t)c.m * ldy);
+        Dev dx(x), dw(w), db(b), dy((size_t)c.m * ldy);
+        Typed tw(dw, VIM_BF16), tx(dx, VIM_BF16);
+        auto xr = tx.rounded(x.size(), VIM_BF16), wr = tw.rounded(w.size(), VIM_BF16);
+        void* ybf = nullptr;
+        CHECK(vim_alloc(S, std::max<size_t>((size_t)c.m * ldy, 1) * 2, &ybf));
+        if (c.acc) dy.up(y0); else dy.poison();
+        vim_linear_bf16_params p{};
+        p.size = sizeof p;
+        p.m = c.m; p.n = c.n; p.k = c.k; p.x = c.x_bf16 ? tx.p : (const void*)dx.p; p.ldx = ldx; p.w = tw.p; p.ldw = ldw;
+        p.bias = c.bias ? db.p : nullptr; p.y = c.y_bf16 ? ybf : (void*)dy.p; p.ldy = ldy; p.accumulate = c.acc;
+        p.x_type = c.x_bf16 ? VIM_BF16 : VIM_F32; p.y_type = c.y_bf16 ? VIM_BF16 : VIM_F32;
+        CHECK(vim_linear_bf16(S, &p));
+        if (c.y_bf16) CHECK(vim_convert(S, ybf, VIM_BF16, ldy, dy.p, VIM_F32, ldy, c.m, c.n));
+        std::vector<float> r = c.acc ? y0 : std::vector<float>((size_t)c.m * ldy), exact = r;
+        ref::linear(c.m, c.n, c.k, xr.data(), ldx, wr.data(), ldw, c.bias ? b.data() : nullptr, r.data(), ldy, c.acc);
+        ref::linear(c.m, c.n, c.k, x.data(), ldx, w.data(), ldw, c.bias ? b.data() : nullptr, exact.data(), ldy, c.acc);
+        std::string what = "linear_bf16 m=" + std::to_string(c.m) + " n=" + std::to_string(c.n) + " k=" + std::to_string(c.k) + " ldx=" + std::to_string(ldx) +
+                           (c.acc ? " acc" : "") + (c.bias ? " bias" : "") + (c.x_bf16 ? " x:bf16" : " x:f32") + (c.y_bf16 ? " y:bf16" : " y:f32");
+        auto got = dy.down();
+        compare(what, c.y_bf16 ? "linear_bf16_out" : "linear", got, r);
+        check_reduced(what, "linear", VIM_BF16, got, exact);
+        vim_free(S, ybf);
+    }
+    // A bad type is refused with a message.
+    vim_linear_bf16_params bad{};
+    bad.size = sizeof bad; bad.m = bad.n = bad.k = 1; bad.x = bad.w = bad.y = (void*)1; bad.ldx = bad.ldw = bad.ldy = 1; bad.x_type = 7;
+    vim_status st = vim_linear_bf16(S, &bad);
+    if (st != VIM_ERROR_INVALID_ARGUMENT) { std::printf("  FAIL x_type 7 gave %s\n", vim_status_string(st)); g_failures++; }
+    else std::printf("  ok   x_type 7 -> %s: %s\n", vim_status_string(st), vim_last_error());
 }
 
 void test_tokens() {
@@ -362,7 +479,7 @@ int main(int argc, char** argv) {
     CHECK(vim_stream_create(0, &S));
     const std::pair<const char*, std::function<void()>> cases[] = {
         {"runtime", test_runtime}, {"linear", test_linear}, {"patch_embed", test_patch_embed}, {"norm", test_norm}, {"conv1d", test_conv1d},
-        {"scan", test_scan},       {"tokens", test_tokens}, {"pool", test_pool},               {"rope", test_rope},
+        {"scan", test_scan},       {"scan_reduced", test_scan_reduced}, {"linear_bf16", test_linear_bf16}, {"tokens", test_tokens}, {"pool", test_pool},               {"rope", test_rope},
     };
     bool any = false;
     for (auto& [name, fn] : cases) {

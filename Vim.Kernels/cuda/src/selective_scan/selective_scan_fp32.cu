@@ -1,4 +1,4 @@
-// selective_scan_fp32.cu — fp32 instantiation and C entry point of the selective scan (see selective_scan_fwd.cuh).
+// selective_scan_fp32.cu — fp32 (and bf16 / fp16 input) instantiations and C entry point of the selective scan (see selective_scan_fwd.cuh).
 #include "selective_scan_fwd.cuh"
 #include "selective_scan_lane.cuh"
 
@@ -25,7 +25,19 @@ bool use_lane(const vim_scan_params& p) {
     return true;
 }
 
+// Reduced-precision inputs (input_type bf16 / fp16): lane CHUNK 8 (or 4 by the knob), split NPT 8 / CHUNK 4 above d_state 16.
+template <typename T>
+void launch_typed(const vim_scan_params& p, cudaStream_t st) {
+    if (use_lane(p)) {
+        env_int("VIM_SCAN_CHUNK", 8) == 4 ? vim::launch_selective_scan_lane<4, T>(p, st) : vim::launch_selective_scan_lane<8, T>(p, st);
+        return;
+    }
+    vim::launch_selective_scan_fwd<8, 4, T>(p, st);
+}
+
 void launch(const vim_scan_params& p, cudaStream_t st) {
+    if (p.input_type == VIM_BF16) return launch_typed<vim::bf16_t>(p, st);
+    if (p.input_type == VIM_F16) return launch_typed<vim::f16_t>(p, st);
     if (use_lane(p)) {
         env_int("VIM_SCAN_CHUNK", 8) == 4 ? vim::launch_selective_scan_lane<4>(p, st) : vim::launch_selective_scan_lane<8>(p, st);
         return;
@@ -49,6 +61,8 @@ extern "C" vim_status vim_selective_scan(vim_stream_t stream, const vim_scan_par
         check_params(p, "vim_selective_scan");
         VIM_REQUIRE(p->batch >= 0 && p->length >= 0 && p->channels > 0 && p->state > 0,
                     "vim_selective_scan: bad sizes B=%d L=%d E=%d N=%d", p->batch, p->length, p->channels, p->state);
+        VIM_REQUIRE(p->input_type == VIM_F32 || p->input_type == VIM_BF16 || p->input_type == VIM_F16,
+                    "vim_selective_scan: input_type must be VIM_F32, VIM_BF16 or VIM_F16, got %d", p->input_type);
         VIM_REQUIRE(p->directions == 1 || p->directions == 2, "vim_selective_scan: directions must be 1 or 2, got %d", p->directions);
         if (p->state > 256) fail(VIM_ERROR_UNSUPPORTED, format("vim_selective_scan: d_state %d above the supported 256", p->state));
         if (p->batch == 0 || p->length == 0) return;

@@ -18,13 +18,14 @@
 // Build/test: cmake --build build && ctest --test-dir build (case "scan"); bench: build/bench_scan.
 #pragma once
 #include "../common.h"
+#include "../elem.h"
 
 namespace vim {
 
 __device__ __forceinline__ float scan_softplus(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
 __device__ __forceinline__ float scan_silu(float x) { return x / (1.0f + expf(-x)); }
 
-template <int NPT, int CHUNK>
+template <typename T, int NPT, int CHUNK>
 __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_params p, const int tpc) {
     const int group = threadIdx.x / tpc;
     const int lane = threadIdx.x & (tpc - 1);
@@ -55,11 +56,11 @@ __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_
         const int64_t sg = d.reverse ? -1 : 1;
         const int64_t us = sg * d.u_row_stride, dts = sg * d.delta_row_stride, zs = sg * d.z_row_stride;
         const int64_t bs = sg * d.b_row_stride, cs = sg * d.c_row_stride, os = sg * p.out_row_stride;
-        const float* __restrict__ up = d.u + b * d.u_batch_stride + t0 * d.u_row_stride + c;
-        const float* __restrict__ dtp = d.delta_raw + b * d.delta_batch_stride + t0 * d.delta_row_stride + c;
-        const float* __restrict__ zp = has_z ? d.z + b * d.z_batch_stride + t0 * d.z_row_stride + c : up;
-        const float* __restrict__ bp = d.b + b * d.b_batch_stride + t0 * d.b_row_stride + n0;
-        const float* __restrict__ cp = d.c + b * d.c_batch_stride + t0 * d.c_row_stride + n0;
+        const T* __restrict__ up = reinterpret_cast<const T*>(d.u) + b * d.u_batch_stride + t0 * d.u_row_stride + c;
+        const T* __restrict__ dtp = reinterpret_cast<const T*>(d.delta_raw) + b * d.delta_batch_stride + t0 * d.delta_row_stride + c;
+        const T* __restrict__ zp = has_z ? reinterpret_cast<const T*>(d.z) + b * d.z_batch_stride + t0 * d.z_row_stride + c : up;
+        const T* __restrict__ bp = reinterpret_cast<const T*>(d.b) + b * d.b_batch_stride + t0 * d.b_row_stride + n0;
+        const T* __restrict__ cp = reinterpret_cast<const T*>(d.c) + b * d.c_batch_stride + t0 * d.c_row_stride + n0;
         float* op = p.out + b * p.out_batch_stride + t0 * p.out_row_stride + c;
         bool state_ok[NPT];
 #pragma unroll
@@ -70,13 +71,13 @@ __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_
 #pragma unroll
             for (int k = 0; k < CHUNK; k++) {
                 const bool in = s0 + k < L;
-                dtv[k] = in ? dtp[k * dts] : 0.0f;
-                uv[k] = in ? up[k * us] : 0.0f;
-                zv[k] = (in && has_z) ? zp[k * zs] : 0.0f;
+                dtv[k] = in ? load_f32(dtp + k * dts) : 0.0f;
+                uv[k] = in ? load_f32(up + k * us) : 0.0f;
+                zv[k] = (in && has_z) ? load_f32(zp + k * zs) : 0.0f;
 #pragma unroll
                 for (int j = 0; j < NPT; j++) {
-                    bv[k][j] = (in && state_ok[j]) ? bp[k * bs + j] : 0.0f;
-                    cv[k][j] = (in && state_ok[j]) ? cp[k * cs + j] : 0.0f;
+                    bv[k][j] = (in && state_ok[j]) ? load_f32(bp + k * bs + j) : 0.0f;
+                    cv[k][j] = (in && state_ok[j]) ? load_f32(cp + k * cs + j) : 0.0f;
                 }
             }
 #pragma unroll
@@ -105,7 +106,7 @@ __global__ void __launch_bounds__(128) selective_scan_fwd_kernel(const vim_scan_
 }
 
 // Chooses the threads per channel and launches; the caller validated p (state ≤ 32·NPT).
-template <int NPT, int CHUNK>
+template <int NPT, int CHUNK, typename T = float>
 void launch_selective_scan_fwd(const vim_scan_params& p, cudaStream_t stream) {
     int per_thread = (p.state + NPT - 1) / NPT;
     int tpc = 1;
@@ -113,7 +114,7 @@ void launch_selective_scan_fwd(const vim_scan_params& p, cudaStream_t stream) {
     constexpr int kBlock = 128;
     const int groups = kBlock / tpc;
     dim3 grid((unsigned)((p.channels + groups - 1) / groups), (unsigned)(p.batch < 65535 ? p.batch : 65535));
-    selective_scan_fwd_kernel<NPT, CHUNK><<<grid, kBlock, 0, stream>>>(p, tpc);
+    selective_scan_fwd_kernel<T, NPT, CHUNK><<<grid, kBlock, 0, stream>>>(p, tpc);
 }
 
 }  // namespace vim

@@ -12,6 +12,7 @@
 // the second adding onto what the first wrote.
 #pragma once
 #include "../common.h"
+#include "../elem.h"
 
 namespace vim {
 
@@ -23,20 +24,21 @@ struct LaneChunk {
     float dt[CHUNK], u[CHUNK], z[CHUNK], o[CHUNK];
 };
 
-template <int CHUNK>
-__device__ __forceinline__ void lane_load(LaneChunk<CHUNK>& q, int remaining, const float* dtp, int64_t dts, const float* up, int64_t us,
-                                          const float* zp, int64_t zs, bool has_z, const float* op, int64_t os, bool add) {
+// T: the element type of u, Δ, z (and B, C): float, bf16_t or f16_t, widened to fp32 on load.
+template <int CHUNK, typename T>
+__device__ __forceinline__ void lane_load(LaneChunk<CHUNK>& q, int remaining, const T* dtp, int64_t dts, const T* up, int64_t us,
+                                          const T* zp, int64_t zs, bool has_z, const float* op, int64_t os, bool add) {
 #pragma unroll
     for (int k = 0; k < CHUNK; k++) {
         const bool in = k < remaining;
-        q.dt[k] = in ? __ldg(dtp + k * dts) : 0.0f;
-        q.u[k] = in ? __ldg(up + k * us) : 0.0f;
-        q.z[k] = (in && has_z) ? __ldg(zp + k * zs) : 0.0f;
+        q.dt[k] = in ? load_f32(dtp + k * dts) : 0.0f;
+        q.u[k] = in ? load_f32(up + k * us) : 0.0f;
+        q.z[k] = (in && has_z) ? load_f32(zp + k * zs) : 0.0f;
         q.o[k] = (in && add) ? op[k * os] : 0.0f;
     }
 }
 
-template <int NMAX, int CHUNK, int TILE>
+template <typename T, int NMAX, int CHUNK, int TILE>
 __global__ void __launch_bounds__(128) selective_scan_lane_kernel(const vim_scan_params p) {
     static_assert(NMAX % 4 == 0 && TILE % CHUNK == 0, "NMAX must be a multiple of 4 and TILE of CHUNK");
     __shared__ __align__(16) float sb[TILE][NMAX];
@@ -67,12 +69,12 @@ __global__ void __launch_bounds__(128) selective_scan_lane_kernel(const vim_scan
         const int64_t t0 = rev ? L - 1 : 0;
         const int64_t sg = rev ? -1 : 1;
         const int64_t us = sg * d.u_row_stride, dts = sg * d.delta_row_stride, zs = sg * d.z_row_stride, os = sg * p.out_row_stride;
-        const float* up = d.u + b * d.u_batch_stride + t0 * d.u_row_stride + c;
-        const float* dtp = d.delta_raw + b * d.delta_batch_stride + t0 * d.delta_row_stride + c;
-        const float* zp = has_z ? d.z + b * d.z_batch_stride + t0 * d.z_row_stride + c : up;
+        const T* up = reinterpret_cast<const T*>(d.u) + b * d.u_batch_stride + t0 * d.u_row_stride + c;
+        const T* dtp = reinterpret_cast<const T*>(d.delta_raw) + b * d.delta_batch_stride + t0 * d.delta_row_stride + c;
+        const T* zp = has_z ? reinterpret_cast<const T*>(d.z) + b * d.z_batch_stride + t0 * d.z_row_stride + c : up;
         float* op = p.out + b * p.out_batch_stride + t0 * p.out_row_stride + c;
-        const float* bb = d.b + b * d.b_batch_stride;
-        const float* cb = d.c + b * d.c_batch_stride;
+        const T* bb = reinterpret_cast<const T*>(d.b) + b * d.b_batch_stride;
+        const T* cb = reinterpret_cast<const T*>(d.c) + b * d.c_batch_stride;
 
         LaneChunk<CHUNK> cur, nxt;
         lane_load<CHUNK>(cur, L, dtp, dts, up, us, zp, zs, has_z, op, os, add);
@@ -86,8 +88,8 @@ __global__ void __launch_bounds__(128) selective_scan_lane_kernel(const vim_scan
                     float bv = 0.0f, cv = 0.0f;
                     if (step < L && n < N) {
                         const int64_t t = rev ? (int64_t)L - 1 - step : step;
-                        bv = __ldg(bb + t * d.b_row_stride + n);
-                        cv = __ldg(cb + t * d.c_row_stride + n);
+                        bv = load_f32(bb + t * d.b_row_stride + n);
+                        cv = load_f32(cb + t * d.c_row_stride + n);
                     }
                     sb[s][n] = bv;
                     sc[s][n] = cv;
@@ -131,11 +133,11 @@ __global__ void __launch_bounds__(128) selective_scan_lane_kernel(const vim_scan
 constexpr int kLaneMaxState = 16;
 
 // One thread per channel; the caller checked p.state ≤ kLaneMaxState.
-template <int CHUNK>
+template <int CHUNK, typename T = float>
 void launch_selective_scan_lane(const vim_scan_params& p, cudaStream_t stream) {
     constexpr int kBlock = 128;
     dim3 grid((unsigned)((p.channels + kBlock - 1) / kBlock), (unsigned)(p.batch < 65535 ? p.batch : 65535));
-    selective_scan_lane_kernel<kLaneMaxState, CHUNK, 64><<<grid, kBlock, 0, stream>>>(p);
+    selective_scan_lane_kernel<T, kLaneMaxState, CHUNK, 64><<<grid, kBlock, 0, stream>>>(p);
 }
 
 }  // namespace vim
