@@ -89,6 +89,14 @@ int main(int argc, char** argv) {
         double us = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 30);
         std::printf("| sweep: lane CHUNK=%s | %.1f us |\n", chunk, us);
     }
+    // The chunked kernel (K time chunks per channel; meant for small batches) at this batch too, for the crossover.
+    setenv("VIM_SCAN_KERNEL", "chunked", 1);
+    for (const char* chunks : {"8", "16", "32"}) {
+        setenv("VIM_SCAN_CHUNKS", chunks, 1);
+        double us = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 30);
+        std::printf("| sweep: chunked K=%s | %.1f us |\n", chunks, us);
+    }
+    unsetenv("VIM_SCAN_CHUNKS");
     setenv("VIM_SCAN_KERNEL", "split", 1);
     for (const char* npt : {"2", "4", "8", "16"})
         for (const char* chunk : {"2", "4"}) {
@@ -109,6 +117,27 @@ int main(int argc, char** argv) {
             double us = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 50);
             std::printf("| sweep B=1: %s NPT=%s CHUNK=%s | %.1f us |\n", k[0], k[1], k[2], us);
         }
+        unsetenv("VIM_SCAN_NPT");
+        unsetenv("VIM_SCAN_CHUNK");
+        setenv("VIM_SCAN_KERNEL", "chunked", 1);
+        for (const char* chunks : {"8", "16", "32"}) {
+            setenv("VIM_SCAN_CHUNKS", chunks, 1);
+            // Validate the chunked output at B=1 (both directions, accumulating onto the first) against the lane kernel.
+            std::vector<float> lane_out((size_t)L * E), ch_out((size_t)L * E);
+            p.directions = 2;
+            CHECK(vim_selective_scan(S, &p));
+            CHECK(vim_download(S, ch_out.data(), dout, ch_out.size() * 4));
+            setenv("VIM_SCAN_KERNEL", "lane", 1);
+            CHECK(vim_selective_scan(S, &p));
+            CHECK(vim_download(S, lane_out.data(), dout, lane_out.size() * 4));
+            setenv("VIM_SCAN_KERNEL", "chunked", 1);
+            double n2 = 0, d2 = 0;
+            for (size_t i = 0; i < ch_out.size(); i++) { n2 += (double)(ch_out[i] - lane_out[i]) * (ch_out[i] - lane_out[i]); d2 += (double)lane_out[i] * lane_out[i]; }
+            double us = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 50);
+            double us2 = time_us([&] { p.directions = 2; CHECK(vim_selective_scan(S, &p)); }, 50);
+            std::printf("| sweep B=1: chunked K=%s | %.1f us | both directions %.1f us | rel L2 vs lane %.2e |\n", chunks, us, us2, std::sqrt(n2 / d2));
+        }
+        unsetenv("VIM_SCAN_CHUNKS");
         unsetenv("VIM_SCAN_KERNEL");
         unsetenv("VIM_SCAN_NPT");
         unsetenv("VIM_SCAN_CHUNK");
@@ -120,6 +149,7 @@ int main(int argc, char** argv) {
     unsetenv("VIM_SCAN_KERNEL");
     unsetenv("VIM_SCAN_NPT");
     unsetenv("VIM_SCAN_CHUNK");
+    unsetenv("VIM_SCAN_CHUNKS");
     double one = time_us([&] { p.directions = 1; CHECK(vim_selective_scan(S, &p)); }, 50);
     double two = time_us([&] { p.directions = 2; CHECK(vim_selective_scan(S, &p)); }, 50);
     double bytes = (double)B * L * E * 4 * 4 + (double)B * L * 2 * N * 4;

@@ -267,12 +267,21 @@ void test_scan_types(const std::vector<int>& types) {
         {2, 197, 384, 16, 12, true, true, true, false, 2}, {3, 31, 45, 16, 5, true, true, true, true, 2},
         {1, 300, 8, 64, 6, true, true, true, false, 2},  {2, 70, 130, 8, 4, true, true, false, true, 1},
         {2, 131, 200, 16, 6, true, true, true, true, 2},
+        // Short and odd lengths (L below the chunked kernel's K, chunks left empty), batch-1 model shape.
+        {1, 3, 19, 16, 2, true, true, true, true, 2},    {2, 5, 24, 7, 3, false, false, true, false, 1},
+        {1, 2, 9, 16, 1, true, true, true, false, 1},    {1, 197, 384, 16, 12, true, true, true, true, 2},
+        {1, 33, 40, 12, 4, false, true, false, true, 2},
     };
-    // Both kernels on every case: "lane" (one thread per channel, d_state ≤ 16; falls back to split above) and "split".
+    // Every kernel on every case: "split", "lane" (one thread per channel, d_state ≤ 16; falls back to split above) and
+    // "chunked" (K time chunks per channel, d_state ≤ 16, else split) at K = 8, 16, 32.
+    struct K { const char* kernel; const char* chunks; };
+    const K kernels[] = {{"split", ""}, {"lane", ""}, {"chunked", "8"}, {"chunked", "16"}, {"chunked", "32"}};
     for (int type : types)
-    for (const char* kernel : {"split", "lane"})
+    for (const K& kk : kernels)
     for (const C& c : cases) {
+        const char* kernel = kk.kernel;
         setenv("VIM_SCAN_KERNEL", kernel, 1);
+        if (*kk.chunks) setenv("VIM_SCAN_CHUNKS", kk.chunks, 1); else unsetenv("VIM_SCAN_CHUNKS");
         for (int rev = 0; rev < (c.dirs == 2 ? 1 : 2); rev++) {
             int width = c.r + 2 * c.n;  // x_dbl (B, L, R+2N)
             std::vector<float> xz[2], xdbl[2], u[2], dt[2], dtb[2], a[2], dsk[2];
@@ -348,7 +357,7 @@ void test_scan_types(const std::vector<int>& types) {
             for (int d = 0; d < c.dirs; d++)
                 ref::selective_scan(c.b, c.l, c.e, c.n, c.softplus, rd[d], r.data(), (int64_t)c.l * c.e, c.e, d == 0 ? c.acc : true);
             char what[256];
-            std::snprintf(what, sizeof what, "scan[%s%s%s] B=%d L=%d E=%d N=%d R=%d%s%s%s%s%s%s", kernel, type == VIM_F32 ? "" : " ", type == VIM_F32 ? "" : type_name(type), c.b, c.l, c.e, c.n, c.r, c.z ? " z" : "", c.dskip ? " D" : "",
+            std::snprintf(what, sizeof what, "scan[%s%s%s%s%s] B=%d L=%d E=%d N=%d R=%d%s%s%s%s%s%s", kernel, *kk.chunks ? " K=" : "", kk.chunks, type == VIM_F32 ? "" : " ", type == VIM_F32 ? "" : type_name(type), c.b, c.l, c.e, c.n, c.r, c.z ? " z" : "", c.dskip ? " D" : "",
                           c.softplus ? " softplus" : "", c.acc ? " acc" : "", c.dirs == 2 ? " bidirectional" : "", rev ? " reverse" : "");
             auto got = dout.down();
             compare(what, "scan", got, r);
@@ -361,6 +370,7 @@ void test_scan_types(const std::vector<int>& types) {
         }
     }
     unsetenv("VIM_SCAN_KERNEL");
+    unsetenv("VIM_SCAN_CHUNKS");
 }
 
 void test_scan() { test_scan_types({VIM_F32}); }

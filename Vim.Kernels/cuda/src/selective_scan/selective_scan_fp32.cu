@@ -1,6 +1,7 @@
 // selective_scan_fp32.cu — fp32 (and bf16 / fp16 input) instantiations and C entry point of the selective scan (see selective_scan_fwd.cuh).
 #include "selective_scan_fwd.cuh"
 #include "selective_scan_lane.cuh"
+#include "selective_scan_chunked.cuh"
 
 #include <cstdlib>
 #include <cstring>
@@ -11,10 +12,31 @@ namespace {
 // VIM_SCAN_KERNEL = lane | split, VIM_SCAN_NPT = states per thread of split (2, 4, 8, 16), VIM_SCAN_CHUNK = time steps
 // loaded ahead (lane: 4, 8; split: 2, 4). Defaults: lane with CHUNK 8 whenever d_state ≤ 16 (round 4 on the H200: 119.7 µs
 // at B=128 against split's best 318 µs, and 77.8 µs at B=1 against split's best 85.6 µs); split NPT 8 / CHUNK 4 above.
+// Third kernel, "chunked" (selective_scan_chunked.cuh: K time chunks per channel, d_state ≤ 16, any input type), the
+// default when batch·d_inner < kChunkedMaxChannels (batch-1 latency); VIM_SCAN_KERNEL=chunked forces it (d_state ≤ 16),
+// lane / split force the others, VIM_SCAN_CHUNKS = 8 | 16 | 32 picks K (default 32 up to 2048 channels, else 16).
 
 int env_int(const char* name, int fallback) {
     const char* v = std::getenv(name);
     return v && *v ? std::atoi(v) : fallback;
+}
+
+constexpr long long kChunkedMaxChannels = 8192;
+
+bool use_chunked(const vim_scan_params& p) {
+    if (p.state > vim::kLaneMaxState) return false;
+    const char* k = std::getenv("VIM_SCAN_KERNEL");
+    if (k && std::strcmp(k, "chunked") == 0) return true;
+    if (k && (std::strcmp(k, "lane") == 0 || std::strcmp(k, "split") == 0)) return false;
+    return (long long)p.batch * p.channels < kChunkedMaxChannels;
+}
+
+template <typename T>
+void launch_chunked(const vim_scan_params& p, cudaStream_t st) {
+    const int chunks = env_int("VIM_SCAN_CHUNKS", (long long)p.batch * p.channels <= 2048 ? 32 : 16);
+    if (chunks == 8) vim::launch_selective_scan_chunked<8, T>(p, st);
+    else if (chunks == 32) vim::launch_selective_scan_chunked<32, T>(p, st);
+    else vim::launch_selective_scan_chunked<16, T>(p, st);
 }
 
 bool use_lane(const vim_scan_params& p) {
@@ -28,6 +50,7 @@ bool use_lane(const vim_scan_params& p) {
 // Reduced-precision inputs (input_type bf16 / fp16): lane CHUNK 8 (or 4 by the knob), split NPT 8 / CHUNK 4 above d_state 16.
 template <typename T>
 void launch_typed(const vim_scan_params& p, cudaStream_t st) {
+    if (use_chunked(p)) return launch_chunked<T>(p, st);
     if (use_lane(p)) {
         env_int("VIM_SCAN_CHUNK", 8) == 4 ? vim::launch_selective_scan_lane<4, T>(p, st) : vim::launch_selective_scan_lane<8, T>(p, st);
         return;
@@ -38,6 +61,7 @@ void launch_typed(const vim_scan_params& p, cudaStream_t st) {
 void launch(const vim_scan_params& p, cudaStream_t st) {
     if (p.input_type == VIM_BF16) return launch_typed<vim::bf16_t>(p, st);
     if (p.input_type == VIM_F16) return launch_typed<vim::f16_t>(p, st);
+    if (use_chunked(p)) return launch_chunked<float>(p, st);
     if (use_lane(p)) {
         env_int("VIM_SCAN_CHUNK", 8) == 4 ? vim::launch_selective_scan_lane<4>(p, st) : vim::launch_selective_scan_lane<8>(p, st);
         return;
