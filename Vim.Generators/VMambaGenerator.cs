@@ -38,7 +38,7 @@ namespace Vim.Generators
             // Catalog: every valid VMamba model of the assembly, registered at load time.
             var catalog = graphs.Select(static (g, _) => g.CatalogEntry).Collect()
                 .Select(static (entries, _) => entries.ToEquatableArray()).WithTrackingName(TrackingNames.Catalog);
-            context.RegisterSourceOutput(catalog, static (spc, entries) => VMambaCatalogEmitter.Emit(spc, entries));
+            context.RegisterSourceOutput(catalog, static (spc, entries) => CatalogEmitter.Emit(spc, entries, CatalogEmitter.VMambaClass, "declared VMamba models"));
 
             // Names: duplicate registry names among the VMamba declarations (VIM002); the runtime registry refuses clashes with Vim models.
             var names = built.Where(static b => b.Name.Length > 0).Select(static (b, _) => new NameEntry(b.Name, b.Aliases, b.NameLocation, b.TypeName)).Collect()

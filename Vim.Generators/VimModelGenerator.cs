@@ -39,7 +39,7 @@ namespace Vim.Generators
             // Catalog: every valid model of the assembly, registered at load time.
             var catalog = graphs.Select(static (g, _) => g.CatalogEntry).Collect()
                 .Select(static (entries, _) => entries.ToEquatableArray()).WithTrackingName(TrackingNames.Catalog);
-            context.RegisterSourceOutput(catalog, static (spc, entries) => CatalogEmitter.Emit(spc, entries));
+            context.RegisterSourceOutput(catalog, static (spc, entries) => CatalogEmitter.Emit(spc, entries, CatalogEmitter.VimClass, "declared models"));
 
             // Names: duplicate registry names across the assembly (VIM002).
             var names = built.Where(static b => b.Name.Length > 0).Select(static (b, _) => new NameEntry(b.Name, b.Aliases, b.NameLocation, b.TypeName)).Collect()
