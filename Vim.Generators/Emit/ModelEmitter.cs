@@ -65,29 +65,9 @@ namespace Vim.Generators.Emit
             w.Line();
         }
 
-        private static void WriteInfo(SourceWriter w, ModelGraph g)
-        {
-            string aliases = g.Aliases.Length == 0 ? "[]" : "[" + string.Join(", ", g.Aliases.Select(Literal)) + "]";
-            w.Line("/// <summary>The registry entry: name, aliases and default configuration.</summary>");
-            w.Line(GeneratedCode);
-            w.Line($"public static {TypeRefs.ModelInfo} ModelInfo {{ get; }} = new(");
-            w.Line($"    name: {Literal(g.Name)},");
-            w.Line($"    aliases: {aliases},");
-            w.Line($"    family: \"vim\",");
-            w.Line($"    channels: Channels,");
-            w.Line($"    imgHeight: {Int(g.ImgHeight)},");
-            w.Line($"    imgWidth: {Int(g.ImgWidth)},");
-            w.Line($"    numClasses: {Int(g.NumClasses)},");
-            w.Line($"    parameterCount: {Int(g.ParameterCount)},");
-            w.Line($"    mean: [{string.Join(", ", g.Mean.Select(Double))}],");
-            w.Line($"    std: [{string.Join(", ", g.Std.Select(Double))}],");
-            w.Line($"    cropPct: {Double(g.CropPct)},");
-            w.Line($"    create: static (overrides, device) => new {g.Type.GlobalName}(overrides, device));");
-            w.Line();
-            w.Line("/// <inheritdoc/>");
-            w.Line($"public override {TypeRefs.ModelInfo} Info => ModelInfo;");
-            w.Line();
-        }
+        private static void WriteInfo(SourceWriter w, ModelGraph g) =>
+            ModelInfoEmitter.Write(w, g.Name, g.Aliases, "vim", "Channels", g.ImgHeight, g.ImgWidth, g.NumClasses, g.ParameterCount,
+                g.Mean, g.Std, g.CropPct, g.Type.GlobalName);
 
         private static void WriteSizes(SourceWriter w, ModelGraph g)
         {

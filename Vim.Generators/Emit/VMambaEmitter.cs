@@ -60,26 +60,8 @@ namespace Vim.Generators.Emit
 
         private static void WriteInfo(SourceWriter w, VMambaGraph g)
         {
-            string aliases = g.Aliases.Length == 0 ? "[]" : "[" + string.Join(", ", g.Aliases.Select(Literal)) + "]";
-            w.Line("/// <summary>The registry entry: name, aliases and default configuration.</summary>");
-            w.Line(GeneratedCode);
-            w.Line($"public static {TypeRefs.ModelInfo} ModelInfo {{ get; }} = new(");
-            w.Line($"    name: {Literal(g.Name)},");
-            w.Line($"    aliases: {aliases},");
-            w.Line("    family: \"vmamba\",");
-            w.Line("    channels: InChans,");
-            w.Line($"    imgHeight: {Int(g.ImgSize)},");
-            w.Line($"    imgWidth: {Int(g.ImgSize)},");
-            w.Line($"    numClasses: {Int(g.NumClasses)},");
-            w.Line($"    parameterCount: {Int(g.ParameterCount)},");
-            w.Line($"    mean: [{string.Join(", ", g.Mean.Select(Double))}],");
-            w.Line($"    std: [{string.Join(", ", g.Std.Select(Double))}],");
-            w.Line($"    cropPct: {Double(g.CropPct)},");
-            w.Line($"    create: static (overrides, device) => new {g.Type.GlobalName}(overrides, device));");
-            w.Line();
-            w.Line("/// <inheritdoc/>");
-            w.Line($"public override {TypeRefs.ModelInfo} Info => ModelInfo;");
-            w.Line();
+            ModelInfoEmitter.Write(w, g.Name, g.Aliases, "vmamba", "InChans", g.ImgSize, g.ImgSize, g.NumClasses, g.ParameterCount,
+                g.Mean, g.Std, g.CropPct, g.Type.GlobalName);
             w.Line("/// <summary>Accepts the legacy v0 key names and 4-D channel-first linear weights of released checkpoints (spec §11).</summary>");
             w.Line($"protected override global::System.Collections.Generic.IReadOnlyDictionary<string, {TypeRefs.Tensor}> AdaptCheckpoint(global::System.Collections.Generic.IReadOnlyDictionary<string, {TypeRefs.Tensor}> tensors) =>");
             w.Line("    global::Vim.Runtime.Checkpoints.VMambaCheckpointAdapter.Adapt(tensors, this);");
