@@ -81,5 +81,8 @@ namespace Vim.Generators.Parsing
         }
 
         public LocationInfo? AttributeLocation => LocationInfo.From(_syntax);
+
+        /// <summary>Where argument <paramref name="name"/> is written, else the attribute (for diagnostics on the offending argument).</summary>
+        public LocationInfo? LocationOf(string name) => ArgumentLocation.Find(Locations(), name, AttributeLocation);
     }
 }

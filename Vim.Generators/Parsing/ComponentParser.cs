@@ -25,12 +25,7 @@ namespace Vim.Generators.Parsing
             {
                 var block = ComponentReader.ReadBlock(symbol, out string? error);
                 if (block is not null) return new ComponentDeclaration(DeclarationChecks.Hierarchy(symbol), block, null);
-                var a = new AttributeArguments(context.Attributes[0]);
-                LocationInfo? location = a.AttributeLocation;
-                foreach (var l in a.Locations())
-                {
-                    if (l.Name == "Mixer") location = l.Location;
-                }
+                var location = new AttributeArguments(context.Attributes[0]).LocationOf("Mixer");
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidComponentType, location, symbol.ToDisplayString(), "a Vim block", error!));
                 return null;
             });

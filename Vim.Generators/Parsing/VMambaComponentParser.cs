@@ -19,14 +19,7 @@ namespace Vim.Generators.Parsing
             {
                 var mixer = VMambaComponentReader.ReadMixer(data, ComponentReader.GlobalName(symbol));
                 var a = new AttributeArguments(data);
-                LocationInfo? At(string name)
-                {
-                    foreach (var l in a.Locations())
-                    {
-                        if (l.Name == name) return l.Location;
-                    }
-                    return a.AttributeLocation;
-                }
+                LocationInfo? At(string name) => a.LocationOf(name);
                 int before = diagnostics.Count;
                 var ft = VMambaForwardType.Parse(mixer.ForwardType, channelFirst: false);
                 if (ft.Error is not null) diagnostics.Add(DiagnosticInfo.Create(VMambaDiagnosticDescriptors.UnknownForwardType, At("ForwardType"), mixer.ForwardType, ft.Error));

@@ -33,11 +33,7 @@ namespace Vim.Generators.Parsing
                 block = VMambaComponentReader.ReadBlock(blockType, out string? error);
                 if (block is null)
                 {
-                    LocationInfo? location = a.AttributeLocation;
-                    foreach (var l in a.Locations())
-                    {
-                        if (l.Name == "Block") location = l.Location;
-                    }
+                    var location = a.LocationOf("Block");
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidComponentType, location, blockType.ToDisplayString(), "a VSS block", error!));
                     return new ParseResult<VMambaSpec>(null, diagnostics.ToEquatableArray());
                 }

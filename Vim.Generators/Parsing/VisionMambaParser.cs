@@ -47,7 +47,7 @@ namespace Vim.Generators.Parsing
                 var declared = ComponentReader.ReadBlock(blockType, out string? error);
                 if (declared is null)
                 {
-                    var location = ArgumentLocation(a, "Block");
+                    var location = a.LocationOf("Block");
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidComponentType, location, blockType.ToDisplayString(), "a Vim block", error!));
                     return new ParseResult<VisionMambaSpec>(null, diagnostics.ToEquatableArray());
                 }
@@ -98,15 +98,6 @@ namespace Vim.Generators.Parsing
                 a.AttributeLocation,
                 a.Locations());
             return new ParseResult<VisionMambaSpec>(spec, diagnostics.ToEquatableArray());
-        }
-
-        private static LocationInfo? ArgumentLocation(AttributeArguments a, string name)
-        {
-            foreach (var l in a.Locations())
-            {
-                if (l.Name == name) return l.Location;
-            }
-            return a.AttributeLocation;
         }
     }
 }

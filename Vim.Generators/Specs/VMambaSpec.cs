@@ -43,20 +43,9 @@ namespace Vim.Generators.Specs
         {
             // With a declared block its options are reported where the model names the block.
             if (Block is not null && name != "Block" && System.Array.IndexOf(Parsing.VMambaComponentReader.BlockOptions, name) >= 0) return LocationOf("Block");
-            foreach (var a in ArgumentLocations)
-            {
-                if (a.Name == name) return a.Location;
-            }
-            return AttributeLocation;
+            return ArgumentLocation.Find(ArgumentLocations, name, AttributeLocation);
         }
 
-        public bool IsExplicit(string name)
-        {
-            foreach (var a in ExplicitArguments)
-            {
-                if (a == name) return true;
-            }
-            return false;
-        }
+        public bool IsExplicit(string name) => System.Linq.Enumerable.Contains(ExplicitArguments, name);
     }
 }

@@ -3,7 +3,18 @@ using Vim.Generators.Helpers;
 namespace Vim.Generators.Specs
 {
     /// <summary>A named attribute argument and where it is written, for diagnostics on the offending argument.</summary>
-    internal sealed record ArgumentLocation(string Name, LocationInfo Location);
+    internal sealed record ArgumentLocation(string Name, LocationInfo Location)
+    {
+        /// <summary>Where argument <paramref name="name"/> is written, else <paramref name="fallback"/> (the attribute).</summary>
+        public static LocationInfo? Find(EquatableArray<ArgumentLocation> arguments, string name, LocationInfo? fallback)
+        {
+            foreach (var a in arguments)
+            {
+                if (a.Name == name) return a.Location;
+            }
+            return fallback;
+        }
+    }
 
     /// <summary>Everything read from one <c>[VisionMamba]</c> declaration: plain values only.</summary>
     internal sealed record VisionMambaSpec(
@@ -38,23 +49,9 @@ namespace Vim.Generators.Specs
         EquatableArray<ArgumentLocation> ArgumentLocations)
     {
         /// <summary>The location of argument <paramref name="name"/>, else of the attribute.</summary>
-        public LocationInfo? LocationOf(string name)
-        {
-            foreach (var a in ArgumentLocations)
-            {
-                if (a.Name == name) return a.Location;
-            }
-            return AttributeLocation;
-        }
+        public LocationInfo? LocationOf(string name) => ArgumentLocation.Find(ArgumentLocations, name, AttributeLocation);
 
-        public bool IsExplicit(string name)
-        {
-            foreach (var a in ExplicitArguments)
-            {
-                if (a == name) return true;
-            }
-            return false;
-        }
+        public bool IsExplicit(string name) => System.Linq.Enumerable.Contains(ExplicitArguments, name);
     }
 
     /// <summary>The parse stage's output: what was understood, plus the problems found.</summary>
