@@ -19,31 +19,7 @@ public class CudaFixtureTests
         var backend = CudaTestSupport.Require();
         var model = FixtureParityTests.LoadModel(fixture, Parity.DataPath("Fixtures", "Data", fixture, "weights.safetensors")).To(backend.Device);
         var io = SafeTensors.Load(Parity.DataPath("Fixtures", "Data", fixture, "io.safetensors"));
-        using var input = io["input"].To(backend.Device);
-        var observed = new Dictionary<string, float[]>();
-        model.Observer = (name, tensor) =>
-        {
-            Assert.Equal(backend.Device, tensor.Device);
-            observed[name] = tensor.ToArray();
-        };
-        using var logits = model.Forward(input);
-        model.Observer = null;
-        using var features = model.ForwardFeatures(input);
-        Assert.Equal(backend.Device, logits.Device);
-        observed["logits"] = logits.ToArray();
-        observed["features"] = features.ToArray();
-        Assert.Equal(io["logits"].Shape, logits.Shape);
-        Assert.Equal(io["features"].Shape, features.Shape);
-
-        var report = new List<string>();
-        foreach (var name in io.Keys.Where(k => k is not ("input" or "logits_torch_f32")))
-        {
-            Assert.True(observed.ContainsKey(name), $"{fixture}: the model never produced '{name}' on the GPU.");
-            double error = Parity.RelativeL2(observed[name], io[name].Span);
-            report.Add($"{name}: {error:E2}");
-            Assert.True(error <= Parity.Bound, $"{fixture} on {backend.DeviceName}: '{name}' is {error:E2} from the official numbers (bound {Parity.Bound:E0}). All: {string.Join(", ", report)}");
-        }
-        TestContext.Current.TestOutputHelper?.WriteLine($"{fixture} on {backend.DeviceName}: {string.Join(", ", report)}");
+        Parity.AssertMatchesFixture(model, io, $"{fixture} on {backend.DeviceName}");
     }
 
     [Fact]

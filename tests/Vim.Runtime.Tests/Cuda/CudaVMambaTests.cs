@@ -28,30 +28,7 @@ public class CudaVMambaTests
         var backend = CudaTestSupport.Require();
         var model = VMambaParityTests.LoadModel(fixture, Parity.DataPath("VMamba", "Data", fixture, "weights.safetensors")).To(backend.Device);
         var io = SafeTensors.Load(Parity.DataPath("VMamba", "Data", fixture, "io.safetensors"));
-        using var input = io["input"].To(backend.Device);
-        var observed = new Dictionary<string, (float[] Values, int[] Shape)>();
-        model.Observer = (name, tensor) =>
-        {
-            Assert.Equal(backend.Device, tensor.Device);
-            observed[name] = (tensor.ToArray(), tensor.Shape.ToArray());
-        };
-        using var logits = model.Forward(input);
-        model.Observer = null;
-        using var features = model.ForwardFeatures(input);
-        Assert.Equal(backend.Device, logits.Device);
-        observed["logits"] = (logits.ToArray(), logits.Shape.ToArray());
-        observed["features"] = (features.ToArray(), features.Shape.ToArray());
-
-        var report = new List<string>();
-        foreach (var name in io.Keys.Where(k => k is not ("input" or "logits_torch_f32")))
-        {
-            Assert.True(observed.ContainsKey(name), $"{fixture}: the model never produced '{name}' on the GPU.");
-            Assert.Equal(io[name].Shape.ToArray(), observed[name].Shape);
-            double error = Parity.RelativeL2(observed[name].Values, io[name].Span);
-            report.Add($"{name}: {error:E2}");
-            Assert.True(error <= Parity.Bound, $"{fixture} on {backend.DeviceName}: '{name}' is {error:E2} from the official numbers (bound {Parity.Bound:E0}). All: {string.Join(", ", report)}");
-        }
-        TestContext.Current.TestOutputHelper?.WriteLine($"{fixture} on {backend.DeviceName}: {string.Join(", ", report)}");
+        Parity.AssertMatchesFixture(model, io, $"{fixture} on {backend.DeviceName}");
     }
 
     [Theory]

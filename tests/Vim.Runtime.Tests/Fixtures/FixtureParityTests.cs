@@ -16,26 +16,7 @@ public class FixtureParityTests
     {
         var model = LoadModel(fixture, Parity.DataPath("Fixtures", "Data", fixture, "weights.safetensors"));
         var io = SafeTensors.Load(Parity.DataPath("Fixtures", "Data", fixture, "io.safetensors"));
-        var observed = new Dictionary<string, float[]>();
-        model.Observer = (name, tensor) => observed[name] = tensor.ToArray();
-
-        using var logits = model.Forward(io["input"]);
-        model.Observer = null;
-        using var features = model.ForwardFeatures(io["input"]);
-        observed["logits"] = logits.ToArray();
-        observed["features"] = features.ToArray();
-        Assert.Equal(io["logits"].Shape, logits.Shape);
-        Assert.Equal(io["features"].Shape, features.Shape);
-
-        var report = new List<string>();
-        foreach (var name in io.Keys.Where(k => k is not ("input" or "logits_torch_f32")))
-        {
-            Assert.True(observed.ContainsKey(name), $"{fixture}: the model never produced '{name}'.");
-            double error = Parity.RelativeL2(observed[name], io[name].Span);
-            report.Add($"{name}: {error:E2}");
-            Assert.True(error <= Parity.Bound, $"{fixture}: '{name}' is {error:E2} from the official numbers (bound {Parity.Bound:E0}). All: {string.Join(", ", report)}");
-        }
-        TestContext.Current.TestOutputHelper?.WriteLine($"{fixture}: {string.Join(", ", report)}");
+        Parity.AssertMatchesFixture(model, io, fixture);
     }
 
     [Fact]

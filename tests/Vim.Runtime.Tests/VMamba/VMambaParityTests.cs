@@ -16,25 +16,7 @@ public class VMambaParityTests
     {
         var model = LoadModel(fixture, Parity.DataPath("VMamba", "Data", fixture, "weights.safetensors"));
         var io = SafeTensors.Load(Parity.DataPath("VMamba", "Data", fixture, "io.safetensors"));
-        var observed = new Dictionary<string, (float[] Values, int[] Shape)>();
-        model.Observer = (name, tensor) => observed[name] = (tensor.ToArray(), tensor.Shape.ToArray());
-
-        using var logits = model.Forward(io["input"]);
-        model.Observer = null;
-        using var features = model.ForwardFeatures(io["input"]);
-        observed["logits"] = (logits.ToArray(), logits.Shape.ToArray());
-        observed["features"] = (features.ToArray(), features.Shape.ToArray());
-
-        var report = new List<string>();
-        foreach (var name in io.Keys.Where(k => k is not ("input" or "logits_torch_f32")))
-        {
-            Assert.True(observed.ContainsKey(name), $"{fixture}: the model never produced '{name}'.");
-            Assert.Equal(io[name].Shape.ToArray(), observed[name].Shape);
-            double error = Parity.RelativeL2(observed[name].Values, io[name].Span);
-            report.Add($"{name}: {error:E2}");
-            Assert.True(error <= Parity.Bound, $"{fixture}: '{name}' is {error:E2} from the official numbers (bound {Parity.Bound:E0}). All: {string.Join(", ", report)}");
-        }
-        TestContext.Current.TestOutputHelper?.WriteLine($"{fixture}: {string.Join(", ", report)}");
+        Parity.AssertMatchesFixture(model, io, fixture);
     }
 
     [Fact]
