@@ -276,6 +276,23 @@ public static unsafe class SelectiveScan
                 Avx.Store(ys + i * 8, ScanStepExp2(s, Row(s, row0, chunk0 + i), h, a2, Avx.LoadVector256(deltas + i * 8), Avx.LoadVector256(dus + i * 8), clamp: true));
             }
         }
+        else if (s.State == 16)
+        {
+            // Mamba's usual N: the 16 states fully unrolled (constant offsets, no inner loop).
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                long row = Row(s, row0, chunk0 + i);
+                float* brow = s.B + row * s.LdBC;
+                float* crow = s.C + row * s.LdBC;
+                Vector256<float> delta = Avx.LoadVector256(deltas + i * 8), du = Avx.LoadVector256(dus + i * 8);
+                Vector256<float> y0 = Vector256<float>.Zero, y1 = Vector256<float>.Zero;
+                Quad(h, a2, brow, crow, delta, du, 0, ref y0, ref y1);
+                Quad(h, a2, brow, crow, delta, du, 4, ref y0, ref y1);
+                Quad(h, a2, brow, crow, delta, du, 8, ref y0, ref y1);
+                Quad(h, a2, brow, crow, delta, du, 12, ref y0, ref y1);
+                Avx.Store(ys + i * 8, Avx.Add(y0, y1));
+            }
+        }
         else
         {
             for (int i = 0; i < chunkSteps; i++)
@@ -366,6 +383,26 @@ public static unsafe class SelectiveScan
         }
 
         return Avx.Add(y0, y1);
+    }
+
+    /// <summary>States j…j+3 of one token on the no-clamp path (the body of <see cref="ScanStepExp2"/>'s loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(float* h, float* a2, float* brow, float* crow, Vector256<float> delta, Vector256<float> du, int j, ref Vector256<float> y0, ref Vector256<float> y1)
+    {
+        float* hj = h + j * 8;
+        float* aj = a2 + j * 8;
+        Vector256<float> h0 = Fma.MultiplyAdd(VecMath.Exp2InRange(Avx.Multiply(delta, Avx.LoadVector256(aj))), Avx.LoadVector256(hj), Avx.Multiply(du, Vector256.Create(brow[j])));
+        Vector256<float> h1 = Fma.MultiplyAdd(VecMath.Exp2InRange(Avx.Multiply(delta, Avx.LoadVector256(aj + 8))), Avx.LoadVector256(hj + 8), Avx.Multiply(du, Vector256.Create(brow[j + 1])));
+        Vector256<float> h2 = Fma.MultiplyAdd(VecMath.Exp2InRange(Avx.Multiply(delta, Avx.LoadVector256(aj + 16))), Avx.LoadVector256(hj + 16), Avx.Multiply(du, Vector256.Create(brow[j + 2])));
+        Vector256<float> h3 = Fma.MultiplyAdd(VecMath.Exp2InRange(Avx.Multiply(delta, Avx.LoadVector256(aj + 24))), Avx.LoadVector256(hj + 24), Avx.Multiply(du, Vector256.Create(brow[j + 3])));
+        Avx.Store(hj, h0);
+        Avx.Store(hj + 8, h1);
+        Avx.Store(hj + 16, h2);
+        Avx.Store(hj + 24, h3);
+        y0 = Fma.MultiplyAdd(Vector256.Create(crow[j]), h0, y0);
+        y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 1]), h1, y1);
+        y0 = Fma.MultiplyAdd(Vector256.Create(crow[j + 2]), h2, y0);
+        y1 = Fma.MultiplyAdd(Vector256.Create(crow[j + 3]), h3, y1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
