@@ -18,11 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
+
+using namespace vimtest;
+
 namespace {
 
-vim_stream_t S = nullptr;
 int g_failures = 0;
-std::mt19937 rng(1234);
 
 // Tolerances per kernel (fp32 against a double reference).
 struct Tol { const char* kernel; double atol, rtol; };
@@ -34,38 +36,6 @@ Tol tol(const char* k) {
     for (auto& t : kTol) if (std::strcmp(t.kernel, k) == 0) return t;
     return {k, 1e-5, 1e-4};
 }
-
-#define CHECK(call)                                                                                          \
-    do {                                                                                                     \
-        vim_status st_ = (call);                                                                             \
-        if (st_ != VIM_SUCCESS) {                                                                            \
-            std::printf("FAIL %s:%d %s -> %s: %s\n", __FILE__, __LINE__, #call, vim_status_string(st_), vim_last_error()); \
-            std::exit(2);                                                                                    \
-        }                                                                                                    \
-    } while (0)
-
-std::vector<float> rand_vec(size_t n, float lo = -1, float hi = 1) {
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(rng);
-    return v;
-}
-
-struct Dev {
-    float* p = nullptr;
-    size_t n = 0;
-    explicit Dev(size_t count) : n(count) { CHECK(vim_alloc(S, std::max<size_t>(count, 1) * sizeof(float), (void**)&p)); }
-    explicit Dev(const std::vector<float>& v) : Dev(v.size()) { up(v); }
-    ~Dev() { vim_free(S, p); }
-    Dev(const Dev&) = delete;
-    void up(const std::vector<float>& v) { CHECK(vim_upload(S, p, v.data(), v.size() * sizeof(float))); }
-    void poison() { CHECK(vim_fill(S, p, (int64_t)n, std::numeric_limits<float>::quiet_NaN())); }
-    std::vector<float> down() const {
-        std::vector<float> v(n);
-        CHECK(vim_download(S, v.data(), p, n * sizeof(float)));
-        return v;
-    }
-};
 
 bool compare(const std::string& what, const char* kernel, const std::vector<float>& got, const std::vector<float>& want) {
     Tol t = tol(kernel);
@@ -486,6 +456,7 @@ int main(int argc, char** argv) {
         std::printf("no CUDA device: %s\n", vim_last_error());
         return 1;
     }
+    rng.seed(1234);
     CHECK(vim_stream_create(0, &S));
     const std::pair<const char*, std::function<void()>> cases[] = {
         {"runtime", test_runtime}, {"linear", test_linear}, {"patch_embed", test_patch_embed}, {"norm", test_norm}, {"conv1d", test_conv1d},

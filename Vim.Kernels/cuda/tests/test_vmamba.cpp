@@ -20,43 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
+
+using namespace vimtest;
+
 namespace {
 
-vim_stream_t S = nullptr;
 int g_failures = 0;
-std::mt19937 rng(4321);
-
-#define CHECK(call)                                                                                                           \
-    do {                                                                                                                      \
-        vim_status st_ = (call);                                                                                              \
-        if (st_ != VIM_SUCCESS) {                                                                                             \
-            std::printf("FAIL %s:%d %s -> %s: %s\n", __FILE__, __LINE__, #call, vim_status_string(st_), vim_last_error());    \
-            std::exit(2);                                                                                                     \
-        }                                                                                                                     \
-    } while (0)
-
-std::vector<float> rand_vec(size_t n, float lo = -1, float hi = 1) {
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(rng);
-    return v;
-}
-
-struct Dev {
-    float* p = nullptr;
-    size_t n = 0;
-    explicit Dev(size_t count) : n(count) { CHECK(vim_alloc(S, std::max<size_t>(count, 1) * sizeof(float), (void**)&p)); }
-    explicit Dev(const std::vector<float>& v) : Dev(v.size()) { up(v); }
-    ~Dev() { vim_free(S, p); }
-    Dev(const Dev&) = delete;
-    void up(const std::vector<float>& v) { CHECK(vim_upload(S, p, v.data(), v.size() * sizeof(float))); }
-    void poison() { CHECK(vim_fill(S, p, (int64_t)n, std::numeric_limits<float>::quiet_NaN())); }
-    std::vector<float> down() const {
-        std::vector<float> v(n);
-        CHECK(vim_download(S, v.data(), p, n * sizeof(float)));
-        return v;
-    }
-};
 
 bool compare(const std::string& what, double atol, double rtol, const std::vector<float>& got, const std::vector<float>& want) {
     int bad = 0;
@@ -270,6 +240,7 @@ int main(int argc, char** argv) {
         std::printf("no CUDA device: %s\n", vim_last_error());
         return 1;
     }
+    rng.seed(4321);
     CHECK(vim_stream_create(0, &S));
     const std::pair<const char*, std::function<void()>> cases[] = {
         {"conv2d", test_conv2d}, {"dwconv2d", test_dwconv2d}, {"elementwise", test_elementwise}, {"cross_scan", test_cross_scan}, {"maps", test_maps},
