@@ -6,6 +6,8 @@
 // u, dtRaw, out: (B, L, E) contiguous. A: (E, N). B, C: N columns of rows spaced ldBC apart (slices of
 // x_dbl (B, L, R+2N)). z: E columns of rows spaced ldz apart. reverse runs the recurrence from t = L−1
 // down to 0 while reading and writing at the original positions.
+// The low-rank overload takes dt_proj's input instead of dtRaw: dtRaw[t,c] = Σ_r dtLow[t,r]·W[c,r] (Mamba's
+// dt_proj without its bias), summed in r order with FMAs as the GEMM would, inside the scan's pre-pass.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,6 +19,7 @@ namespace Vim.Kernels.Cpu;
 public static unsafe class SelectiveScan
 {
     private const int MaxStackState = 256;
+    private const int MaxStackRank = 256;
     private const int StepsPerChunk = 64;
 
     // Two 8-channel groups per task: together they use whole 64-byte lines of every u/dt/z/out row.
@@ -48,6 +51,67 @@ public static unsafe class SelectiveScan
         ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz,
         Span<float> output, float scale, bool accumulate, bool reverse)
     {
+        CheckShapes(batch, length, channels, state, u, dtBias, a, b, c, ldBC, dSkip, z, ldz, output);
+        Guard.AtLeast("SelectiveScan.Forward", nameof(dtRaw), dtRaw.Length, (long)batch * length * channels, $"(B={batch}, L={length}, E={channels})");
+        fixed (float* pdt = dtRaw)
+        {
+            Run(batch, length, channels, state, u, pdt, null, 0, null, 0, dtBias, softplus, a, b, c, ldBC, dSkip, z, ldz, output, scale, accumulate, reverse);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Forward(int, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, float, bool, bool)"/>
+    /// with dt_proj folded in: the raw step sizes are computed per token from dt_proj's low-rank input (the first R
+    /// columns of x_dbl) and weight, in the pre-pass, so the (B, L, E) Δ tensor never exists.
+    /// </summary>
+    /// <param name="batch">B.</param>
+    /// <param name="length">L.</param>
+    /// <param name="channels">E.</param>
+    /// <param name="state">N.</param>
+    /// <param name="u">Input u, (B, L, E) contiguous.</param>
+    /// <param name="dtLow">dt_proj input: dtLow[t, r] at dtLow[(batch·L + t)·ldDt + r], R columns.</param>
+    /// <param name="ldDt">Row stride of dtLow (≥ R).</param>
+    /// <param name="dtWeight">dt_proj weight (E, R), row-major as PyTorch stores it.</param>
+    /// <param name="rank">R.</param>
+    /// <param name="dtBias">Step-size bias (E), or empty.</param>
+    /// <param name="softplus">Apply softplus (threshold 20) to the raw step + dtBias.</param>
+    /// <param name="a">A = −exp(A_log), (E, N).</param>
+    /// <param name="b">B[t, n] at b[(batch·L + t)·ldBC + n].</param>
+    /// <param name="c">C[t, n] at c[(batch·L + t)·ldBC + n].</param>
+    /// <param name="ldBC">Row stride of B and C (≥ N).</param>
+    /// <param name="dSkip">Skip weight D (E), or empty for none.</param>
+    /// <param name="z">Gate z[t, e] at z[(batch·L + t)·ldz + e], or empty for no gate.</param>
+    /// <param name="ldz">Row stride of z (ignored when z is empty).</param>
+    /// <param name="output">Output, (B, L, E) contiguous.</param>
+    /// <param name="scale">Multiplier applied to y before it is stored or added.</param>
+    /// <param name="accumulate">Add to output instead of overwriting it.</param>
+    /// <param name="reverse">Scan from the last token to the first.</param>
+    public static void Forward(int batch, int length, int channels, int state,
+        ReadOnlySpan<float> u, ReadOnlySpan<float> dtLow, int ldDt, ReadOnlySpan<float> dtWeight, int rank, ReadOnlySpan<float> dtBias, bool softplus,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int ldBC,
+        ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz,
+        Span<float> output, float scale, bool accumulate, bool reverse)
+    {
+        const string Name = "SelectiveScan.Forward";
+        CheckShapes(batch, length, channels, state, u, dtBias, a, b, c, ldBC, dSkip, z, ldz, output);
+        Guard.Positive(Name, nameof(rank), rank);
+        if (rank > MaxStackRank)
+        {
+            throw new ArgumentException($"{Name}: dt rank {rank} exceeds the supported maximum {MaxStackRank}.", nameof(rank));
+        }
+
+        Guard.Matrix(Name, nameof(dtLow), dtLow.Length, batch * length, rank, ldDt);
+        Guard.Exactly(Name, nameof(dtWeight), dtWeight.Length, (long)channels * rank, $"(E={channels}, R={rank})");
+        fixed (float* plow = dtLow)
+        fixed (float* pw = dtWeight)
+        {
+            Run(batch, length, channels, state, u, null, plow, ldDt, pw, rank, dtBias, softplus, a, b, c, ldBC, dSkip, z, ldz, output, scale, accumulate, reverse);
+        }
+    }
+
+    private static void CheckShapes(int batch, int length, int channels, int state, ReadOnlySpan<float> u, ReadOnlySpan<float> dtBias,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int ldBC, ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz, Span<float> output)
+    {
         const string Name = "SelectiveScan.Forward";
         Guard.NonNegative(Name, nameof(batch), batch);
         Guard.NonNegative(Name, nameof(length), length);
@@ -61,7 +125,6 @@ public static unsafe class SelectiveScan
         long rows = (long)batch * length;
         string shape = $"(B={batch}, L={length}, E={channels})";
         Guard.AtLeast(Name, nameof(u), u.Length, rows * channels, shape);
-        Guard.AtLeast(Name, nameof(dtRaw), dtRaw.Length, rows * channels, shape);
         Guard.OptionalExactly(Name, nameof(dtBias), dtBias.Length, channels, $"E={channels}");
         Guard.Exactly(Name, nameof(a), a.Length, (long)channels * state, $"(E={channels}, N={state})");
         Guard.Matrix(Name, nameof(b), b.Length, (int)rows, state, ldBC);
@@ -73,13 +136,21 @@ public static unsafe class SelectiveScan
         }
 
         Guard.AtLeast(Name, nameof(output), output.Length, rows * channels, shape);
+    }
+
+    private static void Run(int batch, int length, int channels, int state,
+        ReadOnlySpan<float> u, float* pdt, float* plow, int ldDt, float* pdw, int rank, ReadOnlySpan<float> dtBias, bool softplus,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int ldBC,
+        ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz,
+        Span<float> output, float scale, bool accumulate, bool reverse)
+    {
+        long rows = (long)batch * length;
         if (rows == 0)
         {
             return;
         }
 
         fixed (float* pu = u)
-        fixed (float* pdt = dtRaw)
         fixed (float* pdb = dtBias)
         fixed (float* pa = a)
         fixed (float* pb = b)
@@ -90,7 +161,8 @@ public static unsafe class SelectiveScan
         {
             var args = new ScanArgs
             {
-                Length = length, Channels = channels, State = state, U = pu, DtRaw = pdt, DtBias = pdb, Softplus = softplus,
+                Length = length, Channels = channels, State = state, U = pu, DtRaw = pdt, DtLow = plow, LdDt = ldDt, DtWeight = pdw, Rank = rank,
+                DtBias = pdb, Softplus = softplus,
                 A = pa, B = pb, C = pc, LdBC = ldBC, DSkip = pd, Z = pz, Ldz = ldz, Output = po, Scale = scale,
                 Accumulate = accumulate, Reverse = reverse,
             };
@@ -121,8 +193,8 @@ public static unsafe class SelectiveScan
 
     private struct ScanArgs
     {
-        public int Length, Channels, State, LdBC, Ldz;
-        public float* U, DtRaw, DtBias, A, B, C, DSkip, Z, Output;
+        public int Length, Channels, State, LdBC, Ldz, LdDt, Rank;
+        public float* U, DtRaw, DtLow, DtWeight, DtBias, A, B, C, DSkip, Z, Output;
         public float Scale;
         public bool Softplus, Accumulate, Reverse;
     }
@@ -144,6 +216,19 @@ public static unsafe class SelectiveScan
         float* dus = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         float* ys = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
         Vector256<float>* stats = stackalloc Vector256<float>[3];
+        // dt_proj's weight for these channels, transposed so that tap r of 8 channels is one load: (group, r, lane).
+        float* dtW = stackalloc float[s.Rank > 0 ? GroupsPerTask * s.Rank * 8 : 1];
+        for (int g = 0; g < groups && s.Rank > 0; g++)
+        {
+            for (int r = 0; r < s.Rank; r++)
+            {
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    dtW[(g * s.Rank + r) * 8 + lane] = s.DtWeight[(long)(c0 + g * 8 + lane) * s.Rank + r];
+                }
+            }
+        }
+
         // exp(Δ·A) = 2^(Δ·A·log2 e) ≤ 1 when A ≤ 0 and Δ ≥ 0 (always so for Mamba: A = −exp(A_log), Δ from
         // softplus): then the cheaper Exp2NonPositive serves; other chunks take the any-sign exp.
         bool aNonPositive = true;
@@ -177,7 +262,7 @@ public static unsafe class SelectiveScan
             // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
             // path, and moves every strided row access into loops whose iterations are independent, so
             // cache misses overlap. Both groups read the same 64-byte lines, one after the other.
-            PrePass(s, row0, chunk0, chunkSteps, c0, groups, deltas, dus, stats);
+            PrePass(s, row0, chunk0, chunkSteps, c0, groups, dtW, deltas, dus, stats);
             Vector256<float> badDelta = stats[0], dMax0 = stats[1], dMax1 = stats[2];
 
             bool fast = aNonPositive && Avx.TestZ(badDelta, badDelta);
@@ -228,7 +313,7 @@ public static unsafe class SelectiveScan
 
     /// <summary>Pre-pass of one chunk (see <see cref="ScanGroups"/>); stats gets [Δ&lt;0-or-NaN mask, max Δ group 0, max Δ group 1].</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void PrePass(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* deltas, float* dus, Vector256<float>* stats)
+    private static void PrePass(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* dtW, float* deltas, float* dus, Vector256<float>* stats)
     {
         int e = s.Channels;
         Vector256<float> badDelta = Vector256<float>.Zero, dMax0 = Vector256<float>.Zero, dMax1 = Vector256<float>.Zero;
@@ -240,7 +325,7 @@ public static unsafe class SelectiveScan
             {
                 int c = c0 + g * 8;
                 Vector256<float> dtBias = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c) : Vector256<float>.Zero;
-                Vector256<float> d = Avx.Add(Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
+                Vector256<float> d = Avx.Add(s.Rank > 0 ? LowRank(s.DtLow + row * s.LdDt, dtW + g * s.Rank * 8, s.Rank) : Avx.LoadVector256(s.DtRaw + row * e + c), dtBias);
                 d = s.Softplus ? VecMath.SoftplusOneDivide(d) : d;
                 int slot = (g * StepsPerChunk + i) * 8;
                 badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(d, Vector256<float>.Zero)); // Δ < 0 or NaN
@@ -261,6 +346,19 @@ public static unsafe class SelectiveScan
         stats[0] = badDelta;
         stats[1] = dMax0;
         stats[2] = dMax1;
+    }
+
+    /// <summary>Σ_r low[r]·w[r·8 + lane] over r in order (dt_proj for 8 channels of one token).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LowRank(float* low, float* w, int rank)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (int r = 0; r < rank; r++)
+        {
+            acc = Fma.MultiplyAdd(Vector256.Create(low[r]), Avx.LoadVector256(w + r * 8), acc);
+        }
+
+        return acc;
     }
 
     // The recurrence loops are separate (non-inlined, called once per chunk and group) so that the JIT
@@ -326,8 +424,11 @@ public static unsafe class SelectiveScan
             long r = Row(s, row0, next);
             Sse.Prefetch0(s.U + r * e + c0);
             Sse.Prefetch0(s.U + r * e + c0 + 15);
-            Sse.Prefetch0(s.DtRaw + r * e + c0);
-            Sse.Prefetch0(s.DtRaw + r * e + c0 + 15);
+            if (s.DtRaw != null)
+            {
+                Sse.Prefetch0(s.DtRaw + r * e + c0);
+                Sse.Prefetch0(s.DtRaw + r * e + c0 + 15);
+            }
         }
 
         long cur = Row(s, row0, chunk0 + i);
@@ -452,6 +553,18 @@ public static unsafe class SelectiveScan
         return Avx.Add(Avx.Add(y0, y1), Avx.Add(y2, y3));
     }
 
+    /// <summary>Σ_r low[r]·w[r] in r order with fused multiply-adds, as the vector path and the GEMM compute it.</summary>
+    private static float LowRankScalar(float* low, float* w, int rank)
+    {
+        float acc = 0f;
+        for (int r = 0; r < rank; r++)
+        {
+            acc = MathF.FusedMultiplyAdd(low[r], w[r], acc);
+        }
+
+        return acc;
+    }
+
     /// <summary>One channel in scalar code: the ragged channel tail and the no-SIMD fallback.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScanChannel(in ScanArgs s, int batchIndex, int ch)
@@ -467,7 +580,7 @@ public static unsafe class SelectiveScan
         {
             long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
             long at0 = row * e + ch;
-            float delta = s.DtRaw[at0] + dtBias;
+            float delta = (s.Rank > 0 ? LowRankScalar(s.DtLow + row * s.LdDt, s.DtWeight + (long)ch * s.Rank, s.Rank) : s.DtRaw[at0]) + dtBias;
             if (s.Softplus)
             {
                 delta = ScalarMath.Softplus(delta);

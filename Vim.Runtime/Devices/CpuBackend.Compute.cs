@@ -75,10 +75,8 @@ public sealed partial class CpuBackend
         CausalConv1d.Forward(b, l, e, xz.Span, 2 * e, convWeight.Value.Span, k, convBias is null ? default : convBias.Value.Span, u.Span, reverse);
         var xDbl = Tensor.Empty(new Shape(b, l, xdblWidth), Device);
         Gemm.Multiply(rows, u.Span, e, Packed(xProjWeight), xDbl.Span, xdblWidth, default, accumulate: false);
-        var delta = Tensor.Empty(new Shape(b, l, e), Device);
-        // Δ_raw = x_dbl[..., :R] · dt_projᵀ, read in place through the row stride R + 2N.
-        Gemm.Multiply(rows, xDbl.Span, xdblWidth, Packed(dtProjWeight), delta.Span, e, default, accumulate: false);
-        return new MambaBranch(u, xDbl, delta, r, dState);
+        // No Δ tensor: the scan computes Δ_raw = x_dbl[..., :R] · dt_projᵀ per token in its pre-pass.
+        return new MambaBranch(u, xDbl, deltaRaw: null, r, dState, dtProjWeight.Value);
     }
 
     /// <inheritdoc/>
@@ -88,8 +86,9 @@ public sealed partial class CpuBackend
         int width = branch.XDbl.Shape[2];
         float[] a = NegExp(aLog);
         var xdbl = branch.XDbl.Span;
-        // B and C are columns R.. and R+N.. of x_dbl; z is the second half of each xz row: both read in place.
-        SelectiveScan.Forward(b, l, e, n, branch.U.Span, branch.DeltaRaw.Span, dtBias.Value.Span, softplus: true, a,
+        // Δ's low rank, B and C are columns 0.., R.. and R+N.. of x_dbl; z is the second half of each xz row: all read in place.
+        var dtWeight = branch.DtWeight ?? throw new ArgumentException("MambaScan: the branch was not prepared by the CPU backend (it has no dt_proj weight).");
+        SelectiveScan.Forward(b, l, e, n, branch.U.Span, xdbl, width, dtWeight.Span, r, dtBias.Value.Span, softplus: true, a,
             xdbl[r..], xdbl[(r + n)..], width, dSkip.Value.Span, xz.Span[e..], 2 * e, output.Span, scale, accumulate, reverse);
     }
 

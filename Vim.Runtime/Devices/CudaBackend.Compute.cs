@@ -162,7 +162,7 @@ public sealed unsafe partial class CudaBackend
             {
                 Size = (nuint)sizeof(VimScanDirection),
                 U = Ptr(branch.U), UBatchStride = (long)l * e, URowStride = e,
-                DeltaRaw = Ptr(branch.DeltaRaw), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
+                DeltaRaw = Ptr(branch.DeltaRaw ?? throw new ArgumentException("MambaScan: the branch has no Δ tensor (it was prepared on another backend).")), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
                 DeltaBias = Ptr(dtBias.Value), A = Ptr(NegExp(aLog)),
                 // B and C are columns R.. and R+N.. of x_dbl; z is the second half of each xz row: both read in place.
                 B = xdbl + r, BBatchStride = (long)l * width, BRowStride = width,
@@ -190,7 +190,7 @@ public sealed unsafe partial class CudaBackend
             {
                 Size = (nuint)sizeof(VimScanDirection),
                 U = Ptr(branch.U), UBatchStride = (long)l * e, URowStride = e,
-                DeltaRaw = Ptr(branch.DeltaRaw), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
+                DeltaRaw = Ptr(branch.DeltaRaw ?? throw new ArgumentException("MambaScan: the branch has no Δ tensor (it was prepared on another backend).")), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
                 DeltaBias = Ptr(dtBias.Value), A = Ptr(NegExp(aLog)),
                 B = Half(xdbl, r), BBatchStride = (long)l * width, BRowStride = width,
                 C = Half(xdbl, r + n), CBatchStride = (long)l * width, CRowStride = width,

@@ -91,8 +91,8 @@ public enum NormKind
     Layer,
 }
 
-/// <summary>The intermediates of one Mamba branch before its scan: u (B, L, E), x_dbl (B, L, R + 2N), Δ_raw (B, L, E).</summary>
-public sealed class MambaBranch(Tensor u, Tensor xDbl, Tensor deltaRaw, int dtRank, int dState) : IDisposable
+/// <summary>The intermediates of one Mamba branch before its scan: u (B, L, E), x_dbl (B, L, R + 2N), and Δ_raw (B, L, E) where the backend computes it apart from the scan.</summary>
+public sealed class MambaBranch(Tensor u, Tensor xDbl, Tensor? deltaRaw, int dtRank, int dState, Tensor? dtWeight = null) : IDisposable
 {
     /// <summary>Conv + SiLU output (B, L, E).</summary>
     public Tensor U { get; } = u;
@@ -100,8 +100,11 @@ public sealed class MambaBranch(Tensor u, Tensor xDbl, Tensor deltaRaw, int dtRa
     /// <summary>x_proj output (B, L, R + 2N): Δ low rank, B, C.</summary>
     public Tensor XDbl { get; } = xDbl;
 
-    /// <summary>dt_proj output without bias (B, L, E).</summary>
-    public Tensor DeltaRaw { get; } = deltaRaw;
+    /// <summary>dt_proj output without bias (B, L, E); null where the scan applies dt_proj itself (<see cref="DtWeight"/>).</summary>
+    public Tensor? DeltaRaw { get; } = deltaRaw;
+
+    /// <summary>dt_proj's weight (E, R) when <see cref="DeltaRaw"/> is null; the model's parameter, not owned by the branch.</summary>
+    public Tensor? DtWeight { get; } = dtWeight;
 
     /// <summary>R.</summary>
     public int DtRank { get; } = dtRank;
@@ -114,6 +117,6 @@ public sealed class MambaBranch(Tensor u, Tensor xDbl, Tensor deltaRaw, int dtRa
     {
         U.Dispose();
         XDbl.Dispose();
-        DeltaRaw.Dispose();
+        DeltaRaw?.Dispose();
     }
 }

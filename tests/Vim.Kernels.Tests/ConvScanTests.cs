@@ -110,7 +110,7 @@ public class ConvScanTests
         return o;
     }
 
-    private static void RunScan(ScanCase k, int seed, Action<float[]>? editDt = null)
+    private static void RunScan(ScanCase k, int seed, Action<float[]>? editDt = null, bool lowRank = false)
     {
         const int R = 3;
         int rows = k.B * k.L, ld = R + 2 * k.N, ldz = 2 * k.E;
@@ -121,6 +121,22 @@ public class ConvScanTests
         float[]? dtBias = k.DtBias ? TestData.Random(k.E, seed + 2, k.Softplus ? -0.5f : 0f, 0.5f) : null;
         float[] a = TestData.Random(k.E * k.N, seed + 3, 0, 3).Select(v => -MathF.Exp(v)).ToArray();
         float[] xdbl = TestData.Random(rows * ld, seed + 4, -1, 1);
+        // Low rank: Δ_raw = x_dbl[:, :R] · Wᵀ, computed by the kernel; the reference gets it summed in double.
+        float[] dtWeight = TestData.Random(k.E * R, seed + 8, -1, 1);
+        if (lowRank)
+        {
+            dt = new float[rows * k.E];
+            for (int row = 0; row < rows; row++)
+            {
+                for (int c = 0; c < k.E; c++)
+                {
+                    double sum = 0;
+                    for (int j = 0; j < R; j++) sum += (double)xdbl[row * ld + j] * dtWeight[c * R + j];
+                    dt[row * k.E + c] = (float)sum;
+                }
+            }
+        }
+
         float[]? d = k.D ? TestData.Random(k.E, seed + 5) : null;
         float[]? zbuf = k.Z ? TestData.Random(rows * ldz, seed + 6, -3, 3) : null;
         float[] o = k.Accumulate ? TestData.Random(rows * k.E, seed + 7) : TestData.Poisoned(rows * k.E);
@@ -128,8 +144,17 @@ public class ConvScanTests
         // z is the second half of each in_proj row: offset E, stride 2E.
         ReadOnlySpan<float> z = zbuf is null ? [] : zbuf.AsSpan(k.E);
         double[] expected = ScanReference(k, u, dt, dtBias, a, xdbl, R, ld, d, zbuf?.Skip(k.E).ToArray(), ldz, out0);
-        SelectiveScan.Forward(k.B, k.L, k.E, k.N, u, dt, dtBias ?? [], k.Softplus, a,
-            xdbl.AsSpan(R), xdbl.AsSpan(R + k.N), ld, d ?? [], z, ldz, o, k.Scale, k.Accumulate, k.Reverse);
+        if (lowRank)
+        {
+            SelectiveScan.Forward(k.B, k.L, k.E, k.N, u, xdbl, ld, dtWeight, R, dtBias ?? [], k.Softplus, a,
+                xdbl.AsSpan(R), xdbl.AsSpan(R + k.N), ld, d ?? [], z, ldz, o, k.Scale, k.Accumulate, k.Reverse);
+        }
+        else
+        {
+            SelectiveScan.Forward(k.B, k.L, k.E, k.N, u, dt, dtBias ?? [], k.Softplus, a,
+                xdbl.AsSpan(R), xdbl.AsSpan(R + k.N), ld, d ?? [], z, ldz, o, k.Scale, k.Accumulate, k.Reverse);
+        }
+
         Close.Check(expected, o, 2e-6, 2e-6, k.ToString());
     }
 
@@ -148,6 +173,32 @@ public class ConvScanTests
                 RunScan(k, seed);
             }
         }
+    }
+
+    [Fact]
+    public void ScanWithDtProjFoldedInMatchesReferenceOnManyShapes()
+    {
+        // The same shapes with Δ_raw computed inside the kernel from x_dbl's first R columns and dt_proj's weight.
+        int[][] shapes = [[1, 1, 1, 1], [1, 2, 7, 3], [2, 7, 8, 16], [1, 33, 9, 16], [2, 17, 17, 5], [3, 70, 40, 16], [1, 197, 13, 16]];
+        int seed = 5000;
+        foreach (int[] s in shapes)
+        {
+            for (int variant = 0; variant < 8; variant++)
+            {
+                seed += 13;
+                var k = new ScanCase(s[0], s[1], s[2], s[3], Softplus: true, DtBias: variant % 3 != 2, D: variant != 5,
+                    Z: variant % 4 != 3, Accumulate: (variant & 2) != 0, Reverse: (variant & 4) != 0, Scale: (variant & 2) != 0 ? 0.5f : 1f);
+                RunScan(k, seed, lowRank: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void ScanWithDtProjFoldedInRejectsAShortWeight()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => SelectiveScan.Forward(1, 2, 8, 4, new float[16], new float[2 * 11], 11, new float[8 * 3 - 1], 3, [], true,
+            new float[32], new float[2 * 11], new float[2 * 11], 11, [], [], 0, new float[16], 1f, false, false));
+        Assert.Contains("dtWeight", ex.Message);
     }
 
     [Theory]
