@@ -113,7 +113,7 @@ public static unsafe class Gemm
 
     private static void Run(int m, int n, int k, float* a, int lda, float* packed, int panels, float* c, int ldc, float* bias, bool accumulate)
     {
-        int threads = KernelThreading.MaxDegreeOfParallelism;
+        int threads = KernelThreading.CurrentDegree;
         bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold;
 
         // Row blocks: a multiple of 6 rows, at most MaxRowBlock, and when threading enough blocks
