@@ -20,7 +20,10 @@ namespace Vim.Generators.Emit
                 : "/// <summary>Pre-head features (B, D).</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
             w.Open($"public override {TypeRefs.Tensor} ForwardFeatures({TypeRefs.Tensor} x)");
-            w.Line($"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);");
+            WriteCheckAndSplit(w, "ComputeFeatures");
+            w.Close();
+            w.Line();
+            w.Open($"private {TypeRefs.Tensor} ComputeFeatures({TypeRefs.Tensor} x)");
             w.Line("// x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)");
             WriteTokenAssembly(w, g);
             if (g.Bidirectional) WriteBidirectionalLayers(w, g);
@@ -31,6 +34,13 @@ namespace Vim.Generators.Emit
             WriteReadout(w, g);
             w.Close();
             w.Close();
+        }
+
+        private static void WriteCheckAndSplit(SourceWriter w, string compute)
+        {
+            w.Line($"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);");
+            w.Line("// on the CPU, a batch runs as one-image passes spread over the cores");
+            w.Line($"return ForEachImage(x, {compute});");
         }
 
         private static void WriteTokenAssembly(SourceWriter w, ModelGraph g)
@@ -175,8 +185,12 @@ namespace Vim.Generators.Emit
                 : "/// <summary>Logits (B, classes); features when the model has no head.</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
             w.Open($"public override {TypeRefs.Tensor} Forward({TypeRefs.Tensor} x)");
-            w.Line("if (_head is null) return ForwardFeatures(x);");
-            w.Line("using var features = ForwardFeatures(x);");
+            WriteCheckAndSplit(w, "ComputeLogits");
+            w.Close();
+            w.Line();
+            w.Open($"private {TypeRefs.Tensor} ComputeLogits({TypeRefs.Tensor} x)");
+            w.Line("if (_head is null) return ComputeFeatures(x);");
+            w.Line("using var features = ComputeFeatures(x);");
             if (perToken && g.Pool == PoolKind.Max)
             {
                 w.Line("// per-token logits (B, L, classes), then the maximum over tokens -> (B, classes)        (§4.7)");

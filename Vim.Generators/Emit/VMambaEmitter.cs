@@ -182,9 +182,16 @@ namespace Vim.Generators.Emit
         {
             w.Line("/// <summary>Pre-head features (B, C_last): classifier.norm, then the mean over positions.</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
+            string check = g.PosEmbed
+                ? $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, ImgSize, ImgSize);"
+                : $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[3], PatchSize) : ImgSize);";
             w.Open($"public override {TypeRefs.Tensor} ForwardFeatures({TypeRefs.Tensor} x)");
-            if (g.PosEmbed) w.Line($"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, ImgSize, ImgSize);");
-            else w.Line($"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[3], PatchSize) : ImgSize);");
+            w.Line(check);
+            w.Line("// on the CPU, a batch runs as one-image passes spread over the cores");
+            w.Line("return ForEachImage(x, ComputeFeatures);");
+            w.Close();
+            w.Line();
+            w.Open($"private {TypeRefs.Tensor} ComputeFeatures({TypeRefs.Tensor} x)");
             w.Line("// Maps are channel-last (B, H, W, C) throughout; " + (g.ChannelFirst
                 ? "this ln2d model computes the same function channel-first, so only what it reports is permuted (§2.3)."
                 : "this is the model's own layout."));
@@ -240,8 +247,13 @@ namespace Vim.Generators.Emit
             w.Line("/// <summary>Logits (B, classes); features when the model has no head.</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
             w.Open($"public override {TypeRefs.Tensor} Forward({TypeRefs.Tensor} x)");
-            w.Line("if (_head is null) return ForwardFeatures(x);");
-            w.Line("using var features = ForwardFeatures(x);");
+            w.Line(check);
+            w.Line("return ForEachImage(x, ComputeLogits);");
+            w.Close();
+            w.Line();
+            w.Open($"private {TypeRefs.Tensor} ComputeLogits({TypeRefs.Tensor} x)");
+            w.Line("if (_head is null) return ComputeFeatures(x);");
+            w.Line("using var features = ComputeFeatures(x);");
             w.Line("return _head.Forward(features);");
             w.Close();
             w.Line();

@@ -208,13 +208,17 @@ public static unsafe class SelectiveScan
     private static void ScanGroups(in ScanArgs s, int batchIndex, int c0, int groups)
     {
         int n = s.State, e = s.Channels;
-        float* h = stackalloc float[GroupsPerTask * n * 8];
-        float* at = stackalloc float[GroupsPerTask * n * 8];
-        float* a2 = stackalloc float[GroupsPerTask * n * 8];
-        float* dA = stackalloc float[n * 8];
-        float* deltas = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
-        float* dus = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
-        float* ys = stackalloc float[GroupsPerTask * StepsPerChunk * 8];
+        // One stack block, cut into 32-byte aligned buffers: stackalloc alone aligns to 8 or 16 bytes, and then
+        // every other vector load of h or A·log2 e straddles two cache lines.
+        int stateFloats = GroupsPerTask * n * 8, chunkFloats = GroupsPerTask * StepsPerChunk * 8;
+        float* block = stackalloc float[3 * stateFloats + n * 8 + 3 * chunkFloats + 8];
+        float* h = (float*)(((nint)block + 31) & ~(nint)31);
+        float* at = h + stateFloats;
+        float* a2 = at + stateFloats;
+        float* dA = a2 + stateFloats;
+        float* deltas = dA + n * 8;
+        float* dus = deltas + chunkFloats;
+        float* ys = dus + chunkFloats;
         Vector256<float>* stats = stackalloc Vector256<float>[3];
         // dt_proj's weight for these channels, transposed so that tap r of 8 channels is one load: (group, r, lane).
         float* dtW = stackalloc float[s.Rank > 0 ? GroupsPerTask * s.Rank * 8 : 1];

@@ -36,6 +36,18 @@ public abstract class ImageModel : Module
     /// <summary>Reports an intermediate activation to <see cref="Observer"/>.</summary>
     protected void Observe(string name, Tensor activation) => Observer?.Invoke(name, activation);
 
+    /// <summary>
+    /// compute(x), where a CPU batch of several images runs as one-image passes spread over the cores, each pass's
+    /// kernels on its own thread (see <see cref="CpuBatchSplit"/>). Not while an <see cref="Observer"/> listens: it
+    /// sees the whole batch's intermediates. Other devices and single images call compute(x) directly.
+    /// </summary>
+    protected Tensor ForEachImage(Tensor x, Func<Tensor, Tensor> compute)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(compute);
+        return Observer is null && CpuBatchSplit.Applies(x) ? CpuBatchSplit.Run(x, compute) : compute(x);
+    }
+
     /// <summary>Moves the parameters to <paramref name="device"/>; returns this model.</summary>
     public new ImageModel To(Device device)
     {
