@@ -101,6 +101,12 @@ namespace Sample
         public override global::Vim.Runtime.Tensors.Tensor ForwardFeatures(global::Vim.Runtime.Tensors.Tensor x)
         {
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
+            // on the CPU, a batch runs as one-image passes spread over the cores
+            return ForEachImage(x, ComputeFeatures);
+        }
+
+        private global::Vim.Runtime.Tensors.Tensor ComputeFeatures(global::Vim.Runtime.Tensors.Tensor x)
+        {
             // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)
             // no cls token: the sequence is the patches, L = M
             var hidden = _patchEmbed.Forward(x);
@@ -134,8 +140,15 @@ namespace Sample
         /// <param name="x">Images (B, C, H, W), normalised.</param>
         public override global::Vim.Runtime.Tensors.Tensor Forward(global::Vim.Runtime.Tensors.Tensor x)
         {
-            if (_head is null) return ForwardFeatures(x);
-            using var features = ForwardFeatures(x);
+            global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
+            // on the CPU, a batch runs as one-image passes spread over the cores
+            return ForEachImage(x, ComputeLogits);
+        }
+
+        private global::Vim.Runtime.Tensors.Tensor ComputeLogits(global::Vim.Runtime.Tensors.Tensor x)
+        {
+            if (_head is null) return ComputeFeatures(x);
+            using var features = ComputeFeatures(x);
             // logits = head(features)
             return _head.Forward(features);
         }

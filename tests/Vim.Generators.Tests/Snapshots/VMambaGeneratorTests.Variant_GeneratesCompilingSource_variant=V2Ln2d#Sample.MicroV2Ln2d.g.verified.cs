@@ -102,6 +102,12 @@ namespace Sample
         public override global::Vim.Runtime.Tensors.Tensor ForwardFeatures(global::Vim.Runtime.Tensors.Tensor x)
         {
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? global::System.Math.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? global::System.Math.Max(x.Shape[3], PatchSize) : ImgSize);
+            // on the CPU, a batch runs as one-image passes spread over the cores
+            return ForEachImage(x, ComputeFeatures);
+        }
+
+        private global::Vim.Runtime.Tensors.Tensor ComputeFeatures(global::Vim.Runtime.Tensors.Tensor x)
+        {
             // Maps are channel-last (B, H, W, C) throughout; this ln2d model computes the same function channel-first, so only what it reports is permuted (§2.3).
             // stem v2: (B, Cin, H, W) → (B, H/2, W/2, C0/2) → norm → GELU → (B, H/4, W/4, C0) → norm
             var map = _stemConv0.Forward(x, channelFirstInput: true);
@@ -132,8 +138,14 @@ namespace Sample
         /// <param name="x">Images (B, C, H, W), normalised.</param>
         public override global::Vim.Runtime.Tensors.Tensor Forward(global::Vim.Runtime.Tensors.Tensor x)
         {
-            if (_head is null) return ForwardFeatures(x);
-            using var features = ForwardFeatures(x);
+            global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? global::System.Math.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? global::System.Math.Max(x.Shape[3], PatchSize) : ImgSize);
+            return ForEachImage(x, ComputeLogits);
+        }
+
+        private global::Vim.Runtime.Tensors.Tensor ComputeLogits(global::Vim.Runtime.Tensors.Tensor x)
+        {
+            if (_head is null) return ComputeFeatures(x);
+            using var features = ComputeFeatures(x);
             return _head.Forward(features);
         }
 
