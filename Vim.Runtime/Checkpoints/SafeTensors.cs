@@ -155,8 +155,7 @@ public static class SafeTensors
         byte[]? scratch = null;
         foreach (var (_, tensor) in list)
         {
-            float[] values = tensor.Device.Kind == Devices.DeviceKind.Cpu ? tensor.CpuArray : tensor.ToArray();
-            ReadOnlySpan<float> span = values.AsSpan(0, (int)tensor.Numel);
+            ReadOnlySpan<float> span = tensor.Device.Kind == Devices.DeviceKind.Cpu ? tensor.Span : tensor.ToArray();
             if (BitConverter.IsLittleEndian)
             {
                 stream.Write(MemoryMarshal.AsBytes(span));
