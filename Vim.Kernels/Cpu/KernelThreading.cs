@@ -31,8 +31,8 @@ public static class KernelThreading
 
     /// <summary>
     /// Until the returned scope is disposed, kernels called from this thread run on it alone. For callers
-    /// that spread independent work (one image per core) over the threads themselves: nested
-    /// Parallel.For calls would only add synchronisation.
+    /// that spread independent work (one image per core) over the threads themselves: splitting each
+    /// kernel as well would only add synchronisation.
     /// </summary>
     public static SerialScope Serially()
     {
