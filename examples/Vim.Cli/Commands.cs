@@ -203,12 +203,20 @@ internal static class Commands
                           $"{KernelThreading.MaxDegreeOfParallelism} kernel threads ({Environment.ProcessorCount} cores)" +
                           (flopsPerImage is double f ? $", {(f / 1e9).ToString("0.000", Inv)} GFLOP/image" : ""));
         var times = new List<double>(iterations);
+        var cpuTimes = new List<double>(iterations);
+        using var process = Process.GetCurrentProcess();
+        HostCpu? hostBefore = null;
         void Pass() => scope.Model.Forward(x).Dispose();
         void Timed()
         {
+            hostBefore ??= HostCpu.Sample();
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
             long start = Stopwatch.GetTimestamp();
             Pass();
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            process.Refresh();
+            cpuTimes.Add((process.TotalProcessorTime - cpuStart).TotalMilliseconds);
         }
 
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
@@ -229,10 +237,24 @@ internal static class Commands
                 });
         }
 
+        double? steal = HostCpu.StealPercent(hostBefore, HostCpu.Sample());
         var sorted = times.Order().ToList();
+        var sortedCpu = cpuTimes.Order().ToList();
         double mean = times.Average(), median = sorted[sorted.Count / 2], best = sorted[0];
         double msPerImage = mean / batch, imagesPerSecond = 1000.0 * batch / mean;
         Console.WriteLine($"per pass: mean {F(mean)} ms, median {F(median)} ms, best {F(best)} ms");
+        if (device.Kind == DeviceKind.Cpu)
+        {
+            // Process CPU time counts every core's work: on a shared machine it moves less than the wall clock.
+            Console.WriteLine($"per image: wall best {F(best / batch)} ms, median {F(median / batch)} ms; " +
+                              $"CPU time best {F(sortedCpu[0] / batch)} ms, median {F(sortedCpu[sortedCpu.Count / 2] / batch)} ms");
+        }
+
+        if (steal is double percent)
+        {
+            Console.WriteLine($"host: {F(percent)}% of this machine's CPU time went to other guests (steal) during the timed passes");
+        }
+
         string rate = flopsPerImage is double perImage ? $"   {F(perImage * batch / (mean / 1000.0) / 1e9)} GFLOP/s" : "";
         Console.WriteLine($"{F(msPerImage)} ms/img   {F(imagesPerSecond)} img/s{rate}");
         return 0;

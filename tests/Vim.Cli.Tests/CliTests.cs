@@ -1,0 +1,66 @@
+namespace Vim.Cli.Tests;
+
+/// <summary>The `vim` tool end to end, as the README tells a user to run it.</summary>
+public class CliTests
+{
+    [Fact]
+    public void NoArguments_RunsTheDigitsDemo()
+    {
+        var r = VimTool.Run();
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("digit_7.png → 7 (p = 0.9", r.Output);
+    }
+
+    [Fact]
+    public void List_ShowsBothFamilies()
+    {
+        var r = VimTool.Run("list");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("vim_tiny_patch16_224", r.Output);
+        Assert.Contains("vmamba_tiny_s1l8", r.Output);
+    }
+
+    [Fact]
+    public void Info_GivesTheOfficialParameterCountAndFlops()
+    {
+        var r = VimTool.Run("info", "vim_tiny_patch16_224");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("parameters: 7,148,008", r.Output);
+        Assert.Contains("in_proj", r.Output);
+    }
+
+    [Fact]
+    public void Run_ClassifiesASampleDigitWithTheShippedCheckpoint()
+    {
+        var r = VimTool.Run("run", "vim_digits_patch8_32", "--image", Path.Combine(VimTool.ExamplesData, "digits", "digit_3.png"));
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Matches(@"│ 1 │ 3\s+│ digit 3 │ 0\.9", r.Output);
+    }
+
+    [Fact]
+    public void Bench_PrintsWallAndCpuTimePerImage()
+    {
+        var r = VimTool.Run("bench", "vim_digits_patch8_32", "--batch", "2", "--iterations", "2", "--warmup", "0");
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("vim_digits_patch8_32: batch 2, 0 warm-up + 2 timed passes on cpu", r.Output);
+        Assert.Matches(@"per image: wall best [0-9.]+ ms, median [0-9.]+ ms; CPU time best [0-9.]+ ms", r.Output);
+        Assert.Matches(@"[0-9.]+ ms/img +[0-9.]+ img/s +[0-9.]+ GFLOP/s", r.Output);
+    }
+
+    [Fact]
+    public void AnUnknownModel_FailsWithTheNamesThatExist()
+    {
+        var r = VimTool.Run("run", "nope", "--image", "x.png");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("Unknown model 'nope'", r.Error + r.Output);
+        Assert.Contains("vim_tiny_patch16_224", r.Error + r.Output);
+    }
+
+    [Fact]
+    public void ABadBatch_IsRefusedWithTheReason()
+    {
+        var r = VimTool.Run("bench", "vim_digits_patch8_32", "--batch", "0");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("--batch must be at least 1, got 0", r.Error + r.Output);
+    }
+}
