@@ -7,9 +7,11 @@ using System.Buffers;
 namespace Vim.Kernels.Cpu;
 
 /// <summary>Conv2d as im2col + GEMM, channel-last output.</summary>
-public static class Conv2d
+public static unsafe class Conv2d
 {
-    private const int RowsPerBlock = 512;
+    // 256 output pixels a block: im2col rows of the conv stems and downsamples stay ≤ 256·432 floats, and a
+    // 56×56 map gives 13 blocks to share between the cores.
+    private const int RowsPerBlock = 256;
 
     /// <summary>Output size along one axis: (size + 2·padding − kernel)/stride + 1.</summary>
     /// <param name="size">Input size.</param>
@@ -54,15 +56,23 @@ public static class Conv2d
         int sy = channelFirstInput ? width : width * channels;
         int sx = channelFirstInput ? 1 : channels;
         int pixels = ho * wo;
-        float[] columns = ArrayPool<float>.Shared.Rent(Math.Min(pixels, RowsPerBlock) * k);
-        try
+        int blocks = (pixels + RowsPerBlock - 1) / RowsPerBlock;
+        fixed (float* pin = input)
+        fixed (float* pout = output)
+        fixed (float* pbias = bias)
         {
-            for (int b = 0; b < batch; b++)
+            nint inAt = (nint)pin, outAt = (nint)pout, biasAt = (nint)pbias;
+            int biasLength = bias.Length;
+            // Blocks of output pixels are independent (their own im2col rows, their own output rows): spread them
+            // over the cores, each block's GEMM on its own thread.
+            KernelThreading.For(batch * blocks, (long)batch * pixels * k * o >= 1 << 18, task =>
             {
-                var image = input.Slice((int)(b * plane), (int)plane);
-                for (int start = 0; start < pixels; start += RowsPerBlock)
+                int b = task / blocks, start = task % blocks * RowsPerBlock;
+                int rows = Math.Min(RowsPerBlock, pixels - start);
+                float[] columns = ArrayPool<float>.Shared.Rent(rows * k);
+                try
                 {
-                    int rows = Math.Min(RowsPerBlock, pixels - start);
+                    var image = new ReadOnlySpan<float>((float*)inAt + b * plane, (int)plane);
                     var cols = columns.AsSpan(0, rows * k);
                     for (int r = 0; r < rows; r++)
                     {
@@ -83,13 +93,16 @@ public static class Conv2d
                             }
                         }
                     }
-                    Gemm.Multiply(rows, cols, k, weight, output.Slice((b * pixels + start) * o, rows * o), o, bias, accumulate: false);
+
+                    var outRows = new Span<float>((float*)outAt + ((long)b * pixels + start) * o, rows * o);
+                    var biasSpan = biasAt == 0 ? default : new ReadOnlySpan<float>((float*)biasAt, biasLength);
+                    Gemm.Multiply(rows, cols, k, weight, outRows, o, biasSpan, accumulate: false);
                 }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(columns);
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(columns);
+                }
+            });
         }
     }
 }
