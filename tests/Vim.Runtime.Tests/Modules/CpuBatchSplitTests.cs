@@ -87,6 +87,32 @@ public class CpuBatchSplitTests
     }
 
     [Fact]
+    public void AFailingImage_ReportsItsOwnException_AndReleasesTheOtherOutputs()
+    {
+        int saved = KernelThreading.MaxDegreeOfParallelism;
+        KernelThreading.MaxDegreeOfParallelism = Math.Max(2, saved);
+        var produced = new System.Collections.Concurrent.ConcurrentBag<Tensor>();
+        try
+        {
+            using var x = Images(4, 8, seed: 2);
+            var ex = Assert.Throws<InvalidOperationException>(() => CpuBatchSplit.Run(x, image =>
+            {
+                if (image.Span[0] == x.Span[2 * 3 * 8 * 8]) throw new InvalidOperationException("image 2 failed");
+                var y = Tensor.Zeros(1, 5);
+                produced.Add(y);
+                return y;
+            }));
+            Assert.Equal("image 2 failed", ex.Message);
+            Assert.NotEmpty(produced);
+            Assert.All(produced, t => Assert.True(t.IsDisposed));
+        }
+        finally
+        {
+            KernelThreading.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
     public void AWrongInput_IsRefusedBeforeAnySplit()
     {
         var model = Models.Create("vim_digits_patch8_32");
