@@ -34,9 +34,10 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc/>
-    public void ActivationInPlace(Tensor x, ActLayer activation)
+    public void ActivationInPlace(Tensor x, ActLayer activation) => Activate(x.Span, activation);
+
+    private static void Activate(Span<float> s, ActLayer activation)
     {
-        var s = x.Span;
         switch (activation)
         {
             case ActLayer.Silu: Elementwise.Silu(s, s); break;
@@ -78,20 +79,7 @@ public sealed partial class CpuBackend
         {
             var g = gate.AsSpan();
             xs.Slice(r * ld + start, d).CopyTo(g);
-            if (activation is { } act)
-            {
-                switch (act)
-                {
-                    case ActLayer.Silu: Elementwise.Silu(g, g); break;
-                    case ActLayer.Gelu: Elementwise.Gelu(g, g); break;
-                    case ActLayer.Relu:
-                        for (int i = 0; i < d; i++) g[i] = MathF.Max(g[i], 0f);
-                        break;
-                    default:
-                        for (int i = 0; i < d; i++) g[i] = 1f / (1f + MathF.Exp(-g[i]));
-                        break;
-                }
-            }
+            if (activation is { } act) Activate(g, act);
             var row = ys.Slice(r * d, d);
             for (int i = 0; i < d; i++) row[i] *= g[i];
         }
