@@ -58,10 +58,7 @@ internal static class VecMath
     /// 2^y for y ≤ 0 (the scan's exp(Δ·A) with log2(e) folded into A), relative error ≲ 2e-7.
     /// y is clamped to ≥ −126, so results below 2^−126 come out as 2^−126 instead of 0 (or a
     /// subnormal). y &gt; 0 is NOT supported (wrong results above 128); NaN propagates.
-    /// One add of 1.5·2^20 (whose ulp is 1/8) rounds y to k + j/8: the low 3 bits of the sum index
-    /// an 8-entry table of 2^(j/8) (vpermps reads only those bits) and, shifted left by 20, the sum's
-    /// low bits are (k &lt;&lt; 23) + (j &lt;&lt; 20); the table holds bits(2^(j/8)) − (j &lt;&lt; 20), so one integer
-    /// add yields 2^k·2^(j/8). 2^r, |r| ≤ 1/16, is a degree-3 minimax polynomial (error 4e-8).
+    /// One add of 1.5·2^20 (whose ulp is 1/8) rounds y to k + j/8, then <see cref="Pow2"/> builds the power.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp2NonPositive(Vector256<float> y)
@@ -77,8 +74,49 @@ internal static class VecMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp2InRange(Vector256<float> y)
     {
-        Vector256<float> t = Avx.Add(y, Vector256.Create(1572864f));
-        Vector256<float> r = Avx.Subtract(y, Avx.Subtract(t, Vector256.Create(1572864f)));
+        Vector256<float> t = Avx.Add(y, Vector256.Create(Pow2Magic));
+        return Pow2(t, Avx.Subtract(y, Avx.Subtract(t, Vector256.Create(Pow2Magic))));
+    }
+
+    /// <summary>
+    /// e^x for x in [<see cref="ExpTableMin"/>, <see cref="ExpTableMax"/>] (callers clamp; NaN propagates), relative
+    /// error ≲ 2e-7, on <see cref="Exp2InRange"/>'s table. x·log2 e is never rounded as a whole: one FMA rounds
+    /// it to the 1/8 grid (adding 1.5·2^20 inside the FMA), a second gives the exact remainder, and the
+    /// low part of log2 e is added to that, so the result keeps its accuracy at |x| ≈ 80 too (rounding
+    /// x·log2 e first would cost up to 1e-6 there). ~11 operations and no branch, against ~19 and a range
+    /// test for <see cref="Exp"/>; SiLU and softplus run on it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpTable(Vector256<float> x)
+    {
+        Vector256<float> t = Fma.MultiplyAdd(x, Vector256.Create(Log2EHi), Vector256.Create(Pow2Magic));
+        Vector256<float> r = Fma.MultiplyAdd(x, Vector256.Create(Log2EHi), Avx.Subtract(Vector256.Create(Pow2Magic), t));
+        return Pow2(t, Fma.MultiplyAdd(x, Vector256.Create(Log2ELo), r));
+    }
+
+    /// <summary>Smallest argument <see cref="ExpTable"/> takes: e^x = 2^−126 there, the least normal float.</summary>
+    public const float ExpTableMin = -87.33654f;
+
+    /// <summary>
+    /// Largest argument <see cref="ExpTable"/> takes: 128·ln 2, where it returns +inf. Above 127.9375·ln 2 ≈ 88.68 the
+    /// result is already +inf (the true e^x there, 3.2e38 to 3.4e38, is lost; SiLU's quotient is −0 either way).
+    /// </summary>
+    public const float ExpTableMax = 88.72284f;
+
+    // 1.5·2^20: its ulp is 1/8, so adding it rounds to multiples of 1/8 and leaves k·8 + j in the low bits.
+    private const float Pow2Magic = 1572864f;
+    private const float Log2EHi = 1.44269502f;        // log2 e rounded to float
+    private const float Log2ELo = 1.925963033e-8f;    // log2 e − Log2EHi
+
+    /// <summary>
+    /// 2^(k + j/8 + r) from t = 1.5·2^20 + k + j/8 (as the add or FMA rounded it) and the remainder r, |r| ≲ 1/16:
+    /// the low 3 bits of t index an 8-entry table of 2^(j/8) (vpermps reads only those bits); shifted left by 20,
+    /// t's low bits are (k &lt;&lt; 23) + (j &lt;&lt; 20); the table holds bits(2^(j/8)) − (j &lt;&lt; 20), so one integer add
+    /// yields 2^k·2^(j/8). 2^r is a degree-3 minimax polynomial (error 4e-8).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Pow2(Vector256<float> t, Vector256<float> r)
+    {
         Vector256<int> ti = t.AsInt32();
         Vector256<int> table = Vector256.Create(1065353216, 1065063874, 1064843248, 1064697559, 1064633587, 1064658730, 1064781053, 1065009351);
         Vector256<int> scale = Avx2.Add(Avx2.PermuteVar8x32(table, ti), Avx2.ShiftLeftLogical(ti, 20));
@@ -155,7 +193,15 @@ internal static class VecMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> SoftplusOneDivide(Vector256<float> x)
     {
-        Vector256<float> w = Exp(Avx.Or(x, Vector256.Create(-0f))); // e^−|x|
+        // w = e^−|x|; below ExpTableMin (|x| > 87.3) the result is subnormal or 0: those lanes take the exact slow path.
+        Vector256<float> negAbs = Avx.Or(x, Vector256.Create(-0f));
+        Vector256<float> w = ExpTable(Avx.Max(Vector256.Create(ExpTableMin), negAbs));
+        Vector256<float> tiny = Avx.CompareLessThan(negAbs, Vector256.Create(ExpTableMin));
+        if (!Avx.TestZ(tiny, tiny))
+        {
+            w = Avx.BlendVariable(w, ExpAnyRange(negAbs), tiny);
+        }
+
         Vector256<float> s = Avx.Divide(w, Avx.Add(w, Vector256.Create(2f)));
         Vector256<float> z = Avx.Multiply(s, s);
         Vector256<float> p = Fma.MultiplyAdd(Vector256.Create(0.140059936f), z, Vector256.Create(0.140009026f));
@@ -166,11 +212,17 @@ internal static class VecMath
         return Avx.Add(Avx.Max(x, Vector256<float>.Zero), log1p);
     }
 
-    /// <summary>silu(x) = x / (1 + e^−x); for very negative x the exp saturates to +inf and the quotient to −0.</summary>
+    /// <summary>
+    /// silu(x) = x / (1 + e^−x). −x is clamped to ExpTable's range: above ExpTableMax e^−x is +inf and the quotient
+    /// −0 (NaN for x = −inf, as PyTorch gives); for x &gt; 87.3 the clamped e^−x (1.2e-38) vanishes against 1.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Silu(Vector256<float> x)
     {
-        return Avx.Divide(x, Avx.Add(Vector256.Create(1f), Exp(Avx.Subtract(Vector256<float>.Zero, x))));
+        // maxps/minps return the second operand when either is NaN: x's NaN survives the clamp.
+        Vector256<float> negX = Avx.Subtract(Vector256<float>.Zero, x);
+        Vector256<float> e = ExpTable(Avx.Min(Vector256.Create(ExpTableMax), Avx.Max(Vector256.Create(ExpTableMin), negX)));
+        return Avx.Divide(x, Avx.Add(Vector256.Create(1f), e));
     }
 
     /// <summary>

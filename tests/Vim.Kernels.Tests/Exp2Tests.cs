@@ -119,3 +119,77 @@ public class SoftplusOneDivideTests
         Assert.True(float.IsNaN(special[2]));
     }
 }
+
+public class ExpTableTests
+{
+    [Fact]
+    public void ExpTableIsAccurateOverItsWholeRange()
+    {
+        Assert.SkipUnless(Simd.IsAvailable, "needs AVX2/FMA");
+        // The far ends matter most: x·log2 e is split exactly, so |x| ≈ 87 keeps the accuracy of |x| ≈ 0.
+        // Above 127.9375·ln 2 ≈ 88.68 the rounding to the 1/8 grid reaches 128 and the result is +inf.
+        const int Count = 400_003;
+        double worst = 0;
+        float worstAt = 0;
+        var lanes = new float[8];
+        for (int i = 0; i < Count; i += 8)
+        {
+            for (int j = 0; j < 8; j++)
+            {
+                lanes[j] = (float)(VecMath.ExpTableMin + (88.679 - VecMath.ExpTableMin) * Math.Min(i + j, Count - 1) / (Count - 1));
+            }
+
+            Vector256<float> y = VecMath.ExpTable(Vector256.Create<float>(lanes));
+            for (int j = 0; j < 8; j++)
+            {
+                double r = Math.Exp(lanes[j]);
+                double err = Math.Abs(y[j] - r) / r;
+                if (err > worst)
+                {
+                    worst = err;
+                    worstAt = lanes[j];
+                }
+            }
+        }
+
+        Assert.True(worst <= 2.5e-7, $"worst relative error {worst:E3} at {worstAt}");
+    }
+
+    [Fact]
+    public void ExpTableEnds()
+    {
+        Assert.SkipUnless(Simd.IsAvailable, "needs AVX2/FMA");
+        Vector256<float> y = VecMath.ExpTable(Vector256.Create(VecMath.ExpTableMin, VecMath.ExpTableMax, 0f, -0f, 1f, -1f, float.NaN, 0.5f));
+        Assert.True(y[0] >= MathF.Pow(2, -126), $"e^min = {y[0]:E9} must be a normal float");
+        Assert.True(Math.Abs(y[0] / Math.Exp(VecMath.ExpTableMin) - 1) <= 2.5e-7, $"e^min = {y[0]:E9}");
+        Assert.True(float.IsPositiveInfinity(y[1]), $"e^max = {y[1]}");
+        Assert.Equal(1f, y[2]);
+        Assert.Equal(1f, y[3]);
+        Assert.True(Math.Abs(y[4] / Math.E - 1) <= 2.5e-7);
+        Assert.True(Math.Abs(y[5] * Math.E - 1) <= 2.5e-7);
+        Assert.True(float.IsNaN(y[6]));
+    }
+
+    [Fact]
+    public void SiluMatchesDoubleAcrossAndBeyondTheTableRange()
+    {
+        Assert.SkipUnless(Simd.IsAvailable, "needs AVX2/FMA");
+        var x = new List<float>();
+        for (int i = 0; i < 200_003; i++)
+        {
+            x.Add((float)(-120 + 240.0 * i / 200_002));
+        }
+
+        x.AddRange([0f, -0f, 87.3f, 87.4f, -88.7f, -88.8f, 1e-20f, -1e-20f, float.MaxValue, -float.MaxValue]);
+        float[] xs = x.ToArray();
+        var y = new float[xs.Length];
+        Elementwise.Silu(xs, y);
+        // Below −88.7 silu is −0 here and a subnormal (or −0) in double: atol covers 1e-36.
+        Close.Check(xs.Select(v => v / (1 + Math.Exp(-(double)v))).ToArray(), y, 1e-36, 3e-7, "silu (table exp)");
+        var special = new float[8];
+        Elementwise.Silu([float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f, 0f, 0f, 0f, 0f], special);
+        Assert.True(float.IsPositiveInfinity(special[0]));
+        Assert.True(float.IsNaN(special[1])); // −inf / (1 + inf), as PyTorch's x / (1 + exp(−x)) gives
+        Assert.True(float.IsNaN(special[2]));
+    }
+}
