@@ -2,6 +2,7 @@ using Vim.Kernels.Cpu;
 
 namespace Vim.Kernels.Tests;
 
+[Collection(GlobalThreadingCollection.Name)]
 public class KernelThreadingTests
 {
     [Theory]

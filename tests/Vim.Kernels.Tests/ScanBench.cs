@@ -7,6 +7,7 @@ using Vim.Kernels.Cpu;
 
 namespace Vim.Kernels.Tests;
 
+[Collection(GlobalThreadingCollection.Name)]
 public class ScanBench
 {
     [Fact]

@@ -3,6 +3,7 @@ using Vim.Kernels.Cpu;
 namespace Vim.Kernels.Tests;
 
 /// <summary>The VMamba CPU kernels (dense and depthwise Conv2d, the four-direction cross-scan) against plain double-precision loops.</summary>
+[Collection(GlobalThreadingCollection.Name)]
 public class VMambaKernelTests
 {
     private static double[] Conv2dReference(int b, int c, int h, int w, float[] x, bool channelFirst, float[] weight, int o, int kh, int kw, int stride, int pad, float[]? bias)
