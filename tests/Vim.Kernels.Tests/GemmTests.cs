@@ -4,6 +4,7 @@ using Vim.Kernels.Cpu;
 
 namespace Vim.Kernels.Tests;
 
+[Collection(GlobalThreadingCollection.Name)]
 public class GemmTests
 {
     private const float Sentinel = 12345f;
@@ -117,17 +118,22 @@ public class GemmTests
         RunCase(197 * 2, 384, 12, 44, 12, 384, withBias: true, accumulate: false, packed: true, seed: 7);
     }
 
-    [Fact]
-    public void SingleThreadMatchesMultiThread()
+    [Theory]
+    [InlineData(150, 70, 300, 2)]   // more rows than columns: row blocks spread over the threads
+    [InlineData(197, 768, 192, 2)]  // in_proj at one image: whole column stripes per thread
+    [InlineData(197, 768, 192, 3)]  // 48 panels over 3 threads
+    [InlineData(40, 200, 64, 3)]    // 13 panels, a ragged last stripe
+    [InlineData(8, 1000, 192, 2)]   // the classifier head
+    public void SingleThreadMatchesMultiThread(int m, int n, int k, int threads)
     {
-        int m = 150, n = 70, k = 300;
         float[] a = TestData.Random(m * k, 1), b = TestData.Random(n * k, 2), bias = TestData.Random(n, 3);
         var p = Gemm.Pack(b, n, k, k);
         float[] c1 = TestData.Poisoned(m * n), c2 = TestData.Poisoned(m * n);
-        Gemm.Multiply(m, a, k, p, c1, n, bias, false);
         int saved = KernelThreading.MaxDegreeOfParallelism;
         try
         {
+            KernelThreading.MaxDegreeOfParallelism = threads;
+            Gemm.Multiply(m, a, k, p, c1, n, bias, false);
             KernelThreading.MaxDegreeOfParallelism = 1;
             Gemm.Multiply(m, a, k, p, c2, n, bias, false);
         }
@@ -136,7 +142,7 @@ public class GemmTests
             KernelThreading.MaxDegreeOfParallelism = saved;
         }
 
-        Assert.Equal(c1, c2);
+        Assert.Equal(c2, c1);
     }
 
     [Fact]
