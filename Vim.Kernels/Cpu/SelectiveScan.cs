@@ -293,7 +293,14 @@ public static unsafe class SelectiveScan
                 }
             }
 
-            // Post-pass: skip term, gate, scale and the (accumulating) store.
+            // Post-pass: the gates silu(z) first, in a loop of their own (Δ's buffer is free by now), then the skip term,
+            // gate, scale and the (accumulating) store; 1–2 % faster than the SiLU inside the second loop.
+            float* gates = deltas;
+            if (s.Z != null)
+            {
+                Gates(s, row0, chunk0, chunkSteps, c0, groups, gates);
+            }
+
             for (int i = 0; i < chunkSteps; i++)
             {
                 long row = Row(s, row0, chunk0 + i);
@@ -304,13 +311,36 @@ public static unsafe class SelectiveScan
                     Vector256<float> y = Fma.MultiplyAdd(dSkip, Avx.LoadVector256(s.U + row * e + c), Avx.LoadVector256(ys + (g * StepsPerChunk + i) * 8));
                     if (s.Z != null)
                     {
-                        y = Avx.Multiply(y, VecMath.Silu(Avx.LoadVector256(s.Z + row * s.Ldz + c)));
+                        y = Avx.Multiply(y, Avx.LoadVector256(gates + (g * StepsPerChunk + i) * 8));
                     }
 
                     float* o = s.Output + row * e + c;
                     y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
                     Avx.Store(o, y);
                 }
+            }
+        }
+    }
+
+    /// <summary>silu(z) for the chunk's tokens, gates[(g·StepsPerChunk + i)·8 + lane], both groups per token.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Gates(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* gates)
+    {
+        if (groups == 2)
+        {
+            float* g1 = gates + StepsPerChunk * 8;
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                float* z = s.Z + Row(s, row0, chunk0 + i) * s.Ldz + c0;
+                Avx.Store(gates + i * 8, VecMath.Silu(Avx.LoadVector256(z)));
+                Avx.Store(g1 + i * 8, VecMath.Silu(Avx.LoadVector256(z + 8)));
+            }
+        }
+        else
+        {
+            for (int i = 0; i < chunkSteps; i++)
+            {
+                Avx.Store(gates + i * 8, VecMath.Silu(Avx.LoadVector256(s.Z + Row(s, row0, chunk0 + i) * s.Ldz + c0)));
             }
         }
     }
