@@ -12,9 +12,10 @@ public static unsafe class Gemm
     /// <summary>Number of output columns per packed panel.</summary>
     internal const int PanelWidth = GemmKernel.Cols;
 
-    // 256 k-steps of a 16-wide panel is 16 KiB: the B micro-panel stays in L1 while a row block of
-    // A (≤ ~120×256 floats) stays in L2.
-    private const int KBlock = 256;
+    // k is cut into equal blocks of at most 384 steps: 384 k-steps of a 16-wide panel is 24 KiB, so the B
+    // micro-panel stays in the 32 KiB L1 while a row block of A (≤ 120×384 floats) stays in L2. Against blocks of
+    // 256, the k = 384 GEMMs of vim_tiny (out_proj, x_proj) run 3–5 % faster: C is loaded and stored once, not twice.
+    private const int MaxKBlock = 384;
     private const int MaxRowBlock = 120;
 
     // Below this many multiply-adds Parallel.For's start-up costs more than it saves.
@@ -168,9 +169,11 @@ public static unsafe class Gemm
     private static void Block(float* a, nint lda, float* packed, int n, int k, float* c, nint ldc, float* bias, bool accumulate, int i0, int i1, int panel0, int panel1)
     {
         float* biasTail = stackalloc float[PanelWidth];
-        for (int p0 = 0; p0 < k; p0 += KBlock)
+        int kBlocks = Math.Max(1, (k + MaxKBlock - 1) / MaxKBlock);
+        int kBlock = (k + kBlocks - 1) / kBlocks;
+        for (int p0 = 0; p0 < k; p0 += kBlock)
         {
-            int kc = Math.Min(KBlock, k - p0);
+            int kc = Math.Min(kBlock, k - p0);
             bool first = p0 == 0;
             bool loadC = accumulate || !first;
             for (int panel = panel0; panel < panel1; panel++)
