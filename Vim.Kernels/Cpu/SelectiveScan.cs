@@ -204,14 +204,17 @@ public static unsafe class SelectiveScan
     /// recurrence, post-pass). Every per-token load of u/dt/z/out is one vector and B/C values are
     /// broadcasts shared by the 8 lanes, so no horizontal sums are needed.
     /// </summary>
+    // SkipLocalsInit: every buffer of the ~21 KB stack block is written before it is read, so it is not zeroed first.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private static void ScanGroups(in ScanArgs s, int batchIndex, int c0, int groups)
     {
         int n = s.State, e = s.Channels;
         // One stack block, cut into 32-byte aligned buffers: stackalloc alone aligns to 8 or 16 bytes, and then
         // every other vector load of h or A·log2 e straddles two cache lines.
         int stateFloats = GroupsPerTask * n * 8, chunkFloats = GroupsPerTask * StepsPerChunk * 8;
-        float* block = stackalloc float[3 * stateFloats + n * 8 + 3 * chunkFloats + 8];
+        int panelFloats = s.Rank * GemmKernel.Cols;
+        float* block = stackalloc float[3 * stateFloats + n * 8 + 4 * chunkFloats + panelFloats + 8];
         float* h = (float*)(((nint)block + 31) & ~(nint)31);
         float* at = h + stateFloats;
         float* a2 = at + stateFloats;
@@ -219,42 +222,64 @@ public static unsafe class SelectiveScan
         float* deltas = dA + n * 8;
         float* dus = deltas + chunkFloats;
         float* ys = dus + chunkFloats;
+        float* raw = ys + chunkFloats;
+        float* dtPanel = raw + chunkFloats;
         Vector256<float>* stats = stackalloc Vector256<float>[3];
-        // dt_proj's weight for these channels, transposed so that tap r of 8 channels is one load: (group, r, lane).
-        float* dtW = stackalloc float[s.Rank > 0 ? GroupsPerTask * s.Rank * 8 : 1];
-        for (int g = 0; g < groups && s.Rank > 0; g++)
+        // dt_proj's weight for these channels packed as a GEMM panel, (r, 16 columns), columns past the channels zero.
+        if (groups * 8 < GemmKernel.Cols)
         {
+            new Span<float>(dtPanel, panelFloats).Clear();
+        }
+
+        for (int col = 0; col < groups * 8; col++)
+        {
+            float* wrow = s.DtWeight + (long)(c0 + col) * s.Rank;
             for (int r = 0; r < s.Rank; r++)
             {
-                for (int lane = 0; lane < 8; lane++)
-                {
-                    dtW[(g * s.Rank + r) * 8 + lane] = s.DtWeight[(long)(c0 + g * 8 + lane) * s.Rank + r];
-                }
+                dtPanel[r * GemmKernel.Cols + col] = wrow[r];
             }
         }
 
         // exp(Δ·A) = 2^(Δ·A·log2 e) ≤ 1 when A ≤ 0 and Δ ≥ 0 (always so for Mamba: A = −exp(A_log), Δ from
         // softplus): then the cheaper Exp2NonPositive serves; other chunks take the any-sign exp.
-        bool aNonPositive = true;
         // Per lane, max_n |A·log2 e|: when max(Δ) times this is ≤ 126 for a chunk, Δ·A·log2 e ≥ −126 and the
-        // exp needs no clamp.
+        // exp needs no clamp. The tables are filled row by row of A, then checked a vector at a time: one loop doing
+        // both per element carried the running maximum through memory and took ≈ 45 µs of a 590 µs scan.
         Vector256<float> aMax0 = Vector256<float>.Zero, aMax1 = Vector256<float>.Zero;
+        Vector256<float> nonPositive = Vector256<float>.AllBitsSet;
         for (int g = 0; g < groups; g++)
         {
-            for (int j = 0; j < n; j++)
+            float* atg = at + g * n * 8, a2g = a2 + g * n * 8;
+            for (int lane = 0; lane < 8; lane++)
             {
-                for (int lane = 0; lane < 8; lane++)
+                float* arow = s.A + (long)(c0 + g * 8 + lane) * n;
+                for (int j = 0; j < n; j++)
                 {
-                    float av = s.A[(c0 + g * 8 + lane) * n + j];
-                    at[(g * n + j) * 8 + lane] = av;
-                    a2[(g * n + j) * 8 + lane] = (float)(av * 1.4426950408889634);
-                    aNonPositive &= av <= 0f;
-                    float* am = (float*)(g == 0 ? &aMax0 : &aMax1);
-                    am[lane] = MathF.Max(am[lane], MathF.Abs(a2[(g * n + j) * 8 + lane]));
-                    h[(g * n + j) * 8 + lane] = 0f;
+                    atg[j * 8 + lane] = arow[j];
+                    a2g[j * 8 + lane] = (float)(arow[j] * 1.4426950408889634);
                 }
             }
+
+            Vector256<float> aMax = Vector256<float>.Zero;
+            for (int j = 0; j < n; j++)
+            {
+                nonPositive = Avx.And(nonPositive, Avx.CompareLessThanOrEqual(Avx.LoadVector256(atg + j * 8), Vector256<float>.Zero));
+                aMax = Avx.Max(aMax, Avx.AndNot(Vector256.Create(-0f), Avx.LoadVector256(a2g + j * 8)));
+                Avx.Store(h + (g * n + j) * 8, Vector256<float>.Zero);
+            }
+
+            if (g == 0)
+            {
+                aMax0 = aMax;
+            }
+            else
+            {
+                aMax1 = aMax;
+            }
         }
+
+        // NaN in A fails the comparison, so such a group never takes the fast path (where aMax's NaN handling would matter).
+        bool aNonPositive = Avx.MoveMask(nonPositive) == 0xFF;
 
         Vector256<float> scale = Vector256.Create(s.Scale);
         long row0 = (long)batchIndex * s.Length;
@@ -266,7 +291,7 @@ public static unsafe class SelectiveScan
             // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
             // path, and moves every strided row access into loops whose iterations are independent, so
             // cache misses overlap. Both groups read the same 64-byte lines, one after the other.
-            PrePass(s, row0, chunk0, chunkSteps, c0, groups, dtW, deltas, dus, stats);
+            PrePass(s, row0, chunk0, chunkSteps, c0, groups, dtPanel, raw, deltas, dus, stats);
             Vector256<float> badDelta = stats[0], dMax0 = stats[1], dMax1 = stats[2];
 
             bool fast = aNonPositive && Avx.TestZ(badDelta, badDelta);
@@ -347,33 +372,42 @@ public static unsafe class SelectiveScan
 
     /// <summary>Pre-pass of one chunk (see <see cref="ScanGroups"/>); stats gets [Δ&lt;0-or-NaN mask, max Δ group 0, max Δ group 1].</summary>
     /// <remarks>
-    /// Two loops, each free of long dependency chains: the raw steps first (four tokens at a time, so four
-    /// independent FMA chains are in flight), then bias, softplus and Δ·u token by token, both groups in one
-    /// iteration (two independent softplus chains; 1–2 % faster than a loop per group). One loop doing both
-    /// ran at the latency of its 12-FMA chain plus the softplus chain, because too few of those long iterations
-    /// fit in the out-of-order window: 285–360 µs against 170–200 µs per direction for one vim_tiny image.
+    /// Two loops, each free of long dependency chains: the raw steps first, then bias, softplus and Δ·u token by
+    /// token, both groups in one iteration (two independent softplus chains; 1–2 % faster than a loop per group).
+    /// One loop doing both ran at the latency of dt_proj's 12-FMA chain plus the softplus chain, because too few of
+    /// those long iterations fit in the out-of-order window: 285–360 µs against 170–200 µs per direction for one
+    /// vim_tiny image. The raw steps are dt_proj as GEMM register tiles (6 tokens × 16 channels per k step: 12 FMAs
+    /// per 8 loads, against 4 per 5 summing four tokens of 8 channels), in the same r order, so Δ is unchanged.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void PrePass(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* dtW, float* deltas, float* dus, Vector256<float>* stats)
+    private static void PrePass(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* dtPanel, float* raw,
+        float* deltas, float* dus, Vector256<float>* stats)
     {
         int e = s.Channels;
         for (int i = 0; i < chunkSteps; i++)
         {
-            Prefetch(s, row0, chunk0, i, c0);
+            Prefetch(s, row0, chunk0, i, c0, groups);
         }
 
-        for (int g = 0; g < groups; g++)
+        // raw[i·16 + column]: token i's raw steps, both groups side by side.
+        if (s.Rank > 0)
         {
-            float* dg = deltas + g * StepsPerChunk * 8;
-            if (s.Rank > 0)
+            // Reverse runs read the rows downwards: a negative row stride.
+            nint ld = s.Reverse ? -(nint)s.LdDt : s.LdDt;
+            for (int i = 0; i < chunkSteps; i += GemmKernel.Rows)
             {
-                RawSteps(s, row0, chunk0, chunkSteps, dtW + g * s.Rank * 8, dg);
+                GemmKernel.Tile(s.DtLow + Row(s, row0, chunk0 + i) * s.LdDt, ld, dtPanel, s.Rank, raw + i * GemmKernel.Cols, GemmKernel.Cols,
+                    Math.Min(GemmKernel.Rows, chunkSteps - i), groups * 8, loadC: false, bias: null);
             }
-            else
+        }
+        else
+        {
+            for (int i = 0; i < chunkSteps; i++)
             {
-                for (int i = 0; i < chunkSteps; i++)
+                float* src = s.DtRaw + Row(s, row0, chunk0 + i) * e + c0;
+                for (int g = 0; g < groups; g++)
                 {
-                    Avx.Store(dg + i * 8, Avx.LoadVector256(s.DtRaw + Row(s, row0, chunk0 + i) * e + c0 + g * 8));
+                    Avx.Store(raw + i * GemmKernel.Cols + g * 8, Avx.LoadVector256(src + g * 8));
                 }
             }
         }
@@ -387,8 +421,8 @@ public static unsafe class SelectiveScan
             for (int i = 0; i < chunkSteps; i++)
             {
                 float* urow = s.U + Row(s, row0, chunk0 + i) * e + c0;
-                Vector256<float> a = Avx.Add(Avx.LoadVector256(deltas + i * 8), bias0);
-                Vector256<float> b = Avx.Add(Avx.LoadVector256(d1 + i * 8), bias1);
+                Vector256<float> a = Avx.Add(Avx.LoadVector256(raw + i * GemmKernel.Cols), bias0);
+                Vector256<float> b = Avx.Add(Avx.LoadVector256(raw + i * GemmKernel.Cols + 8), bias1);
                 a = s.Softplus ? VecMath.SoftplusOneDivide(a) : a;
                 b = s.Softplus ? VecMath.SoftplusOneDivide(b) : b;
                 badDelta = Avx.Or(badDelta, Avx.Or(Avx.CompareNotGreaterThanOrEqual(a, Vector256<float>.Zero), Avx.CompareNotGreaterThanOrEqual(b, Vector256<float>.Zero)));
@@ -405,7 +439,7 @@ public static unsafe class SelectiveScan
             Vector256<float> bias0 = s.DtBias != null ? Avx.LoadVector256(s.DtBias + c0) : Vector256<float>.Zero;
             for (int i = 0; i < chunkSteps; i++)
             {
-                Vector256<float> a = Avx.Add(Avx.LoadVector256(deltas + i * 8), bias0);
+                Vector256<float> a = Avx.Add(Avx.LoadVector256(raw + i * GemmKernel.Cols), bias0);
                 a = s.Softplus ? VecMath.SoftplusOneDivide(a) : a;
                 badDelta = Avx.Or(badDelta, Avx.CompareNotGreaterThanOrEqual(a, Vector256<float>.Zero));
                 dMax0 = Avx.Max(dMax0, a);
@@ -417,55 +451,6 @@ public static unsafe class SelectiveScan
         stats[0] = badDelta;
         stats[1] = dMax0;
         stats[2] = dMax1;
-    }
-
-    /// <summary>
-    /// dt_proj for 8 channels over a chunk: out[i] = Σ_r low[row(i), r]·w[r·8 + lane], each summed in r order
-    /// (as the GEMM would), four tokens per pass over r.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RawSteps(in ScanArgs s, long row0, int chunk0, int chunkSteps, float* w, float* output)
-    {
-        int i = 0;
-        for (; i + 3 < chunkSteps; i += 4)
-        {
-            float* l0 = s.DtLow + Row(s, row0, chunk0 + i) * s.LdDt;
-            float* l1 = s.DtLow + Row(s, row0, chunk0 + i + 1) * s.LdDt;
-            float* l2 = s.DtLow + Row(s, row0, chunk0 + i + 2) * s.LdDt;
-            float* l3 = s.DtLow + Row(s, row0, chunk0 + i + 3) * s.LdDt;
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-            for (int r = 0; r < s.Rank; r++)
-            {
-                Vector256<float> wr = Avx.LoadVector256(w + r * 8);
-                a0 = Fma.MultiplyAdd(Vector256.Create(l0[r]), wr, a0);
-                a1 = Fma.MultiplyAdd(Vector256.Create(l1[r]), wr, a1);
-                a2 = Fma.MultiplyAdd(Vector256.Create(l2[r]), wr, a2);
-                a3 = Fma.MultiplyAdd(Vector256.Create(l3[r]), wr, a3);
-            }
-
-            Avx.Store(output + i * 8, a0);
-            Avx.Store(output + (i + 1) * 8, a1);
-            Avx.Store(output + (i + 2) * 8, a2);
-            Avx.Store(output + (i + 3) * 8, a3);
-        }
-
-        for (; i < chunkSteps; i++)
-        {
-            Avx.Store(output + i * 8, LowRank(s.DtLow + Row(s, row0, chunk0 + i) * s.LdDt, w, s.Rank));
-        }
-    }
-
-    /// <summary>Σ_r low[r]·w[r·8 + lane] over r in order (dt_proj for 8 channels of one token).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> LowRank(float* low, float* w, int rank)
-    {
-        Vector256<float> acc = Vector256<float>.Zero;
-        for (int r = 0; r < rank; r++)
-        {
-            acc = Fma.MultiplyAdd(Vector256.Create(low[r]), Avx.LoadVector256(w + r * 8), acc);
-        }
-
-        return acc;
     }
 
     // The recurrence loops are separate (non-inlined, called once per chunk and group) so that the JIT
@@ -518,35 +503,42 @@ public static unsafe class SelectiveScan
 
     /// <summary>
     /// In the pre-pass, token i of a chunk: prefetch the u/dt rows that the next chunk's pre-pass reads and
-    /// the z/out rows that this chunk's post-pass touches (both lines the 16 channels may span), so they
-    /// arrive while the recurrence runs.
+    /// the z/out rows that this chunk's post-pass touches, so they arrive while the recurrence runs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(in ScanArgs s, long row0, int chunk0, int i, int c0)
+    private static void Prefetch(in ScanArgs s, long row0, int chunk0, int i, int c0, int groups)
     {
-        int e = s.Channels;
+        int e = s.Channels, last = groups * 8 - 1;
         int next = chunk0 + StepsPerChunk + i;
         if (next < s.Length)
         {
             long r = Row(s, row0, next);
-            Sse.Prefetch0(s.U + r * e + c0);
-            Sse.Prefetch0(s.U + r * e + c0 + 15);
+            PrefetchSpan(s.U + r * e + c0, last);
             if (s.DtRaw != null)
             {
-                Sse.Prefetch0(s.DtRaw + r * e + c0);
-                Sse.Prefetch0(s.DtRaw + r * e + c0 + 15);
+                PrefetchSpan(s.DtRaw + r * e + c0, last);
             }
         }
 
         long cur = Row(s, row0, chunk0 + i);
         if (s.Z != null)
         {
-            Sse.Prefetch0(s.Z + cur * s.Ldz + c0);
-            Sse.Prefetch0(s.Z + cur * s.Ldz + c0 + 15);
+            PrefetchSpan(s.Z + cur * s.Ldz + c0, last);
         }
 
-        Sse.Prefetch0(s.Output + cur * e + c0);
-        Sse.Prefetch0(s.Output + cur * e + c0 + 15);
+        PrefetchSpan(s.Output + cur * e + c0, last);
+    }
+
+    /// <summary>Prefetches the line(s) holding p[0..last]: one prefetch when they share a 64-byte line (half of all
+    /// prefetches at vim_tiny's shapes, whose 16-channel stripes are line-aligned; they cost ≈ 4 % of a scan).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchSpan(float* p, int last)
+    {
+        Sse.Prefetch0(p);
+        if (((nint)p >> 6) != ((nint)(p + last) >> 6))
+        {
+            Sse.Prefetch0(p + last);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
