@@ -49,20 +49,22 @@ public static unsafe class CausalConv1d
         float[] wt = ArrayPool<float>.Shared.Rent(kernelSize * channels + channels);
         try
         {
-            for (int c = 0; c < channels; c++)
-            {
-                for (int k = 0; k < kernelSize; k++)
-                {
-                    wt[k * channels + c] = weight[c * kernelSize + k];
-                }
-
-                wt[kernelSize * channels + c] = bias.IsEmpty ? 0f : bias[c];
-            }
-
             fixed (float* px = x)
             fixed (float* pw = wt)
             fixed (float* po = output)
+            fixed (float* pwsrc = weight)
+            fixed (float* pbias = bias)
             {
+                for (int c = 0; c < channels; c++)
+                {
+                    for (int k = 0; k < kernelSize; k++)
+                    {
+                        pw[k * channels + c] = pwsrc[c * kernelSize + k];
+                    }
+
+                    pw[kernelSize * channels + c] = pbias != null ? pbias[c] : 0f;
+                }
+
                 nint xp = (nint)px, wp = (nint)pw, op = (nint)po;
                 int chunks = (length + TokensPerTask - 1) / TokensPerTask;
                 bool parallel = (long)batch * length * channels >= 1 << 16;

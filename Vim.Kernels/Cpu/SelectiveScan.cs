@@ -326,23 +326,36 @@ public static unsafe class SelectiveScan
                 Gates(s, row0, chunk0, chunkSteps, c0, groups, gates);
             }
 
+            Combine(s, row0, chunk0, chunkSteps, c0, groups, ys, s.Z != null ? gates : null, scale);
+        }
+    }
+
+    /// <summary>
+    /// The post-pass's second loop: out = (accumulate ? out : 0) + scale·((y + D·u)·gate) for the chunk's tokens, a
+    /// group at a time (y and the gates in the pre-pass's layout: token i of group g at (g·StepsPerChunk + i)·8). Its
+    /// own method with the options read once, so the per-token work is loads, two or three FMAs and a store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Combine(in ScanArgs s, long row0, int chunk0, int chunkSteps, int c0, int groups, float* ys, float* gates, Vector256<float> scale)
+    {
+        int e = s.Channels;
+        bool accumulate = s.Accumulate;
+        float* u = s.U + c0, output = s.Output + c0;
+        for (int g = 0; g < groups; g++)
+        {
+            Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c0 + g * 8) : Vector256<float>.Zero;
+            float* yg = ys + g * StepsPerChunk * 8, gg = gates + g * StepsPerChunk * 8;
             for (int i = 0; i < chunkSteps; i++)
             {
-                long row = Row(s, row0, chunk0 + i);
-                for (int g = 0; g < groups; g++)
+                long at = Row(s, row0, chunk0 + i) * e + g * 8;
+                Vector256<float> y = Fma.MultiplyAdd(dSkip, Avx.LoadVector256(u + at), Avx.LoadVector256(yg + i * 8));
+                if (gates != null)
                 {
-                    int c = c0 + g * 8;
-                    Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + c) : Vector256<float>.Zero;
-                    Vector256<float> y = Fma.MultiplyAdd(dSkip, Avx.LoadVector256(s.U + row * e + c), Avx.LoadVector256(ys + (g * StepsPerChunk + i) * 8));
-                    if (s.Z != null)
-                    {
-                        y = Avx.Multiply(y, Avx.LoadVector256(gates + (g * StepsPerChunk + i) * 8));
-                    }
-
-                    float* o = s.Output + row * e + c;
-                    y = s.Accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(o)) : Avx.Multiply(scale, y);
-                    Avx.Store(o, y);
+                    y = Avx.Multiply(y, Avx.LoadVector256(gg + i * 8));
                 }
+
+                y = accumulate ? Fma.MultiplyAdd(scale, y, Avx.LoadVector256(output + at)) : Avx.Multiply(scale, y);
+                Avx.Store(output + at, y);
             }
         }
     }
