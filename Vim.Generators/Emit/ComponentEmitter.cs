@@ -47,6 +47,8 @@ namespace Vim.Generators.Emit
             WriteMixerConstructor(w, className, m);
             w.Line();
             WriteMixerForward(w, m, kind);
+            w.Line();
+            WriteMixerForwardAt(w, m, kind);
             w.Close();
         }
 
@@ -125,19 +127,67 @@ namespace Vim.Generators.Emit
             }
             w.Line("using (y)");
             w.Open("");
+            WriteOutProjection(w, m, "y");
+            w.Close();
+            w.Close();
+        }
+
+        /// <summary>
+        /// ForwardAt(hidden, position) = row <c>position</c> of Forward(hidden, reverse: false), for a last layer whose
+        /// other rows are never read: each scan stops at that row (a scan's row depends only on the rows before it in
+        /// its direction) and out_proj projects that row alone.
+        /// </summary>
+        private static void WriteMixerForwardAt(SourceWriter w, MixerSpec m, BimambaKind kind)
+        {
+            w.Line("/// <summary>Row <paramref name=\"position\"/> of <see cref=\"Forward\"/>(hidden, reverse: false) alone, (B, D): for a last layer whose other rows are never read.</summary>");
+            w.Line("/// <param name=\"hidden\">The normalised block input (B, L, D).</param>");
+            w.Line("/// <param name=\"position\">The token whose output is wanted.</param>");
+            w.Open($"public {TypeRefs.Tensor} ForwardAt({TypeRefs.Tensor} hidden, int position)");
+            w.Line("// every token feeds the scans, so in_proj, the convs and x_proj still see all of them");
+            w.Line("using var xz = _inProj.Forward(hidden);");
+            w.Line($"var y = {TypeRefs.MambaOps}.NewOutput(xz, DInner);");
+            switch (kind)
+            {
+                case BimambaKind.None:
+                    w.Line("// the scan's row `position` needs tokens 0..position only");
+                    w.Line($"{TypeRefs.MambaOps}.Branch(xz, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse: false, y, accumulate: false, scale: 1f, steps: position + 1);");
+                    break;
+                case BimambaKind.V1:
+                    w.Line("// the forward scan's row `position` needs tokens 0..position, the reversed scan's tokens position..L−1");
+                    w.Line($"using (var branch = {TypeRefs.MambaOps}.Prepare(xz, _conv1d, _xProj, _dtProj, DState, reverse: false))");
+                    w.Open("");
+                    w.Line($"{TypeRefs.MambaOps}.Scan(branch, xz, _aLog, _d, _dtProj, reverse: false, y, accumulate: false, scale: 1f, steps: position + 1);");
+                    w.Line($"{TypeRefs.MambaOps}.Scan(branch, xz, _aBLog, _d, _dtProj, reverse: true, y, accumulate: true, scale: 1f, steps: xz.Shape[1] - position);");
+                    w.Close();
+                    break;
+                case BimambaKind.V2:
+                    string scale = m.DivideOut ? "0.5f" : "1f";
+                    w.Line("// the forward branch's row `position` needs tokens 0..position, the backward branch's tokens position..L−1");
+                    w.Line($"{TypeRefs.MambaOps}.Branch(xz, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse: false, y, accumulate: false, scale: {scale}, steps: position + 1);");
+                    w.Line($"{TypeRefs.MambaOps}.Branch(xz, _conv1dB, _xProjB, _dtProjB, _aBLog, _dB, DState, reverse: true, y, accumulate: true, scale: {scale}, steps: xz.Shape[1] - position);");
+                    break;
+            }
+            w.Line("using (y)");
+            w.Line($"using (var row = {TypeRefs.TokenOps}.SelectToken(y, position))");
+            w.Open("");
+            WriteOutProjection(w, m, "row");
+            w.Close();
+            w.Close();
+        }
+
+        private static void WriteOutProjection(SourceWriter w, MixerSpec m, string input)
+        {
             if (m.InitLayerScale != 0)
             {
-                w.Line("var output = _outProj.Forward(y);");
+                w.Line($"var output = _outProj.Forward({input});");
                 w.Line("// layer scale: output · gamma (per channel)");
                 w.Line($"{TypeRefs.TensorOps}.MultiplyLastAxisInPlace(output, _gamma.Value);");
                 w.Line("return output;");
             }
             else
             {
-                w.Line("return _outProj.Forward(y);");
+                w.Line($"return _outProj.Forward({input});");
             }
-            w.Close();
-            w.Close();
         }
 
         public static void WriteBlock(SourceWriter w, string className, BlockSpec b, string mixerType)
@@ -164,6 +214,31 @@ namespace Vim.Generators.Emit
             w.Line("/// <param name=\"residual\">The running residual (B, L, D), updated in place.</param>");
             w.Line("/// <param name=\"reverse\">Run the mixer on the reversed sequence.</param>");
             w.Open($"public {TypeRefs.Tensor} Forward({TypeRefs.Tensor} hidden, {TypeRefs.Tensor} residual, bool reverse)");
+            WriteAddNorm(w, b, normName);
+            w.Line("return _mixer.Forward(normed, reverse);");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>Row <paramref name=\"position\"/> of <see cref=\"Forward\"/>(hidden, residual, reverse: false) alone, (B, D); the residual is updated in full.</summary>");
+            w.Line("/// <param name=\"hidden\">The previous mixer output (B, L, D).</param>");
+            w.Line("/// <param name=\"residual\">The running residual (B, L, D), updated in place.</param>");
+            w.Line("/// <param name=\"position\">The token whose output is wanted (the last layer of a model that reads one token).</param>");
+            w.Open($"public {TypeRefs.Tensor} ForwardAt({TypeRefs.Tensor} hidden, {TypeRefs.Tensor} residual, int position)");
+            WriteAddNorm(w, b, normName);
+            w.Line("return _mixer.ForwardAt(normed, position);");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>mixer(norm(residual)) for a residual that already holds the sum (first layer, bidirectional pairs).</summary>");
+            w.Line("/// <param name=\"residual\">The running residual (B, L, D), not modified.</param>");
+            w.Line("/// <param name=\"reverse\">Run the mixer on the reversed sequence.</param>");
+            w.Open($"public {TypeRefs.Tensor} Mix({TypeRefs.Tensor} residual, bool reverse)");
+            w.Line("using var normed = _norm.Forward(residual);");
+            w.Line("return _mixer.Forward(normed, reverse);");
+            w.Close();
+            w.Close();
+        }
+
+        private static void WriteAddNorm(SourceWriter w, BlockSpec b, string normName)
+        {
             if (b.FusedAddNorm)
             {
                 w.Line($"// fused add + {normName}: one pass writes residual + hidden and its normalisation (fp32 residual)");
@@ -175,17 +250,6 @@ namespace Vim.Generators.Emit
                 w.Line($"{TypeRefs.TensorOps}.AddInPlace(residual, hidden);");
                 w.Line("using var normed = _norm.Forward(residual);");
             }
-            w.Line("return _mixer.Forward(normed, reverse);");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>mixer(norm(residual)) for a residual that already holds the sum (first layer, bidirectional pairs).</summary>");
-            w.Line("/// <param name=\"residual\">The running residual (B, L, D), not modified.</param>");
-            w.Line("/// <param name=\"reverse\">Run the mixer on the reversed sequence.</param>");
-            w.Open($"public {TypeRefs.Tensor} Mix({TypeRefs.Tensor} residual, bool reverse)");
-            w.Line("using var normed = _norm.Forward(residual);");
-            w.Line("return _mixer.Forward(normed, reverse);");
-            w.Close();
-            w.Close();
         }
 
         public static string Describe(MixerSpec m)

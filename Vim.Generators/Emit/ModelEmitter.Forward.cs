@@ -96,17 +96,45 @@ namespace Vim.Generators.Emit
             w.Line("Observe(\"layer0_hidden\", hidden);");
             w.Line("Observe(\"layer0_residual\", residual);");
             w.Line("// r_{i+1} = r_i + h_i ;  h_{i+1} = Mixer_i(Norm_i(r_{i+1}))                                (§4.4)");
-            w.Line("for (int i = 1; i < Depth; i++)");
+            string? token = ReadoutToken(g);
+            w.Line(token is null ? "for (int i = 1; i < Depth; i++)" : "for (int i = 1; i < Depth - 1; i++)");
             w.Line("{");
+            WriteLayerStep(w, g, "_layers[i].Forward(previous, residual, reverse: false)");
+            w.Line("}");
+            if (token is not null)
+            {
+                w.Line("// the last layer: only its row at the read-out token is used, so it computes that row alone -> (B, D)");
+                w.Line("{");
+                WriteLayerStep(w, g, $"_layers[Depth - 1].ForwardAt(previous, residual, {token})");
+                w.Line("}");
+            }
+        }
+
+        private static void WriteLayerStep(SourceWriter w, ModelGraph g, string call)
+        {
             w.Line("    var previous = hidden;");
             if (g.Rope)
             {
                 w.Line("    _rope.ApplyInPlace(previous);");
                 if (g.RopeResidual) w.Line("    _rope.ApplyInPlace(residual);");
             }
-            w.Line("    hidden = _layers[i].Forward(previous, residual, reverse: false);");
+            w.Line($"    hidden = {call};");
             w.Line("    previous.Dispose();");
-            w.Line("}");
+        }
+
+        /// <summary>
+        /// The one token a model with the plain layer loop reads out (its cls token, or the last token without cls or
+        /// pooling), whose row alone the last layer then computes; null when features need more rows, or with one layer.
+        /// </summary>
+        private static string? ReadoutToken(ModelGraph g)
+        {
+            if (g.Bidirectional || g.Depth < 2) return null;
+            return g.Cls switch
+            {
+                ClsPlacement.Middle or ClsPlacement.Head => "ClsPosition",
+                ClsPlacement.None when g.Pool == PoolKind.None => "SequenceLength - 1",
+                _ => null,
+            };
         }
 
         private static void WriteBidirectionalLayers(SourceWriter w, ModelGraph g)
@@ -136,6 +164,24 @@ namespace Vim.Generators.Emit
             // Per-token features are returned as they are, so only the pooled readouts dispose the normed tokens.
             bool perToken = g.Cls == ClsPlacement.None && g.Pool is PoolKind.Max or PoolKind.All;
             string declare = perToken ? "var" : "using var";
+            if (ReadoutToken(g) is string token)
+            {
+                // hidden holds the last layer's row at the token alone.
+                w.Line($"// out = norm_f(residual + hidden) at the read-out token, {norm}: the features (B, D)      (§4.6, §4.7)");
+                w.Line($"using var residualRow = {TypeRefs.TokenOps}.SelectToken(residual, {token});");
+                if (g.Block.FusedAddNorm)
+                {
+                    w.Line("return _normF.AddForward(hidden, residualRow);");
+                }
+                else
+                {
+                    w.Line($"{TypeRefs.TensorOps}.AddInPlace(residualRow, hidden);");
+                    w.Line("return _normF.Forward(residualRow);");
+                }
+
+                return;
+            }
+
             w.Line($"// out = norm_f(residual + hidden), {norm}                                                (§4.6)");
             if (g.Block.FusedAddNorm)
             {

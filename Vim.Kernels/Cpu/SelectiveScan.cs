@@ -5,7 +5,8 @@
 //   out[t,c]   = (accumulate ? out[t,c] : 0) + scale·y[t,c]
 // u, dtRaw, out: (B, L, E) contiguous. A: (E, N). B, C: N columns of rows spaced ldBC apart (slices of
 // x_dbl (B, L, R+2N)). z: E columns of rows spaced ldz apart. reverse runs the recurrence from t = L−1
-// down to 0 while reading and writing at the original positions.
+// down to 0 while reading and writing at the original positions. steps (≤ L) stops the scan after that many
+// tokens in its direction (rows 0..steps−1, or L−steps..L−1 reversed): a last layer that reads a single row.
 // The low-rank overload takes dt_proj's input instead of dtRaw: dtRaw[t,c] = Σ_r dtLow[t,r]·W[c,r] (Mamba's
 // dt_proj without its bias), summed in r order with FMAs as the GEMM would, inside the scan's pre-pass.
 using System.Runtime.Intrinsics;
@@ -45,22 +46,23 @@ public static unsafe class SelectiveScan
     /// <param name="scale">Multiplier applied to y before it is stored or added.</param>
     /// <param name="accumulate">Add to output instead of overwriting it.</param>
     /// <param name="reverse">Scan from the last token to the first.</param>
+    /// <param name="steps">Tokens to scan, from the first in the scan's direction (all L when null): output rows past them are not written.</param>
     public static void Forward(int batch, int length, int channels, int state,
         ReadOnlySpan<float> u, ReadOnlySpan<float> dtRaw, ReadOnlySpan<float> dtBias, bool softplus,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int ldBC,
         ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz,
-        Span<float> output, float scale, bool accumulate, bool reverse)
+        Span<float> output, float scale, bool accumulate, bool reverse, int? steps = null)
     {
         CheckShapes(batch, length, channels, state, u, dtBias, a, b, c, ldBC, dSkip, z, ldz, output);
         Guard.AtLeast("SelectiveScan.Forward", nameof(dtRaw), dtRaw.Length, (long)batch * length * channels, $"(B={batch}, L={length}, E={channels})");
         fixed (float* pdt = dtRaw)
         {
-            Run(batch, length, channels, state, u, pdt, null, 0, null, 0, dtBias, softplus, a, b, c, ldBC, dSkip, z, ldz, output, scale, accumulate, reverse);
+            Run(batch, length, channels, state, u, pdt, null, 0, null, 0, dtBias, softplus, a, b, c, ldBC, dSkip, z, ldz, output, scale, accumulate, reverse, Steps(length, steps));
         }
     }
 
     /// <summary>
-    /// <see cref="Forward(int, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, float, bool, bool)"/>
+    /// <see cref="Forward(int, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, float, bool, bool, int?)"/>
     /// with dt_proj folded in: the raw step sizes are computed per token from dt_proj's low-rank input (the first R
     /// columns of x_dbl) and weight, in the pre-pass, so the (B, L, E) Δ tensor never exists.
     /// </summary>
@@ -86,11 +88,12 @@ public static unsafe class SelectiveScan
     /// <param name="scale">Multiplier applied to y before it is stored or added.</param>
     /// <param name="accumulate">Add to output instead of overwriting it.</param>
     /// <param name="reverse">Scan from the last token to the first.</param>
+    /// <param name="steps">Tokens to scan, from the first in the scan's direction (all L when null): output rows past them are not written.</param>
     public static void Forward(int batch, int length, int channels, int state,
         ReadOnlySpan<float> u, ReadOnlySpan<float> dtLow, int ldDt, ReadOnlySpan<float> dtWeight, int rank, ReadOnlySpan<float> dtBias, bool softplus,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int ldBC,
         ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz,
-        Span<float> output, float scale, bool accumulate, bool reverse)
+        Span<float> output, float scale, bool accumulate, bool reverse, int? steps = null)
     {
         const string Name = "SelectiveScan.Forward";
         CheckShapes(batch, length, channels, state, u, dtBias, a, b, c, ldBC, dSkip, z, ldz, output);
@@ -105,7 +108,7 @@ public static unsafe class SelectiveScan
         fixed (float* plow = dtLow)
         fixed (float* pw = dtWeight)
         {
-            Run(batch, length, channels, state, u, null, plow, ldDt, pw, rank, dtBias, softplus, a, b, c, ldBC, dSkip, z, ldz, output, scale, accumulate, reverse);
+            Run(batch, length, channels, state, u, null, plow, ldDt, pw, rank, dtBias, softplus, a, b, c, ldBC, dSkip, z, ldz, output, scale, accumulate, reverse, Steps(length, steps));
         }
     }
 
@@ -138,11 +141,21 @@ public static unsafe class SelectiveScan
         Guard.AtLeast(Name, nameof(output), output.Length, rows * channels, shape);
     }
 
+    private static int Steps(int length, int? steps)
+    {
+        if (steps is int t && (t < 0 || t > length))
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), $"SelectiveScan.Forward: steps {t} outside 0..L={length}.");
+        }
+
+        return steps ?? length;
+    }
+
     private static void Run(int batch, int length, int channels, int state,
         ReadOnlySpan<float> u, float* pdt, float* plow, int ldDt, float* pdw, int rank, ReadOnlySpan<float> dtBias, bool softplus,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int ldBC,
         ReadOnlySpan<float> dSkip, ReadOnlySpan<float> z, int ldz,
-        Span<float> output, float scale, bool accumulate, bool reverse)
+        Span<float> output, float scale, bool accumulate, bool reverse, int steps)
     {
         long rows = (long)batch * length;
         if (rows == 0)
@@ -164,7 +177,7 @@ public static unsafe class SelectiveScan
                 Length = length, Channels = channels, State = state, U = pu, DtRaw = pdt, DtLow = plow, LdDt = ldDt, DtWeight = pdw, Rank = rank,
                 DtBias = pdb, Softplus = softplus,
                 A = pa, B = pb, C = pc, LdBC = ldBC, DSkip = pd, Z = pz, Ldz = ldz, Output = po, Scale = scale,
-                Accumulate = accumulate, Reverse = reverse,
+                Accumulate = accumulate, Reverse = reverse, Steps = steps,
             };
 
             int vectorGroups = Simd.IsAvailable ? channels / 8 : 0;
@@ -193,7 +206,7 @@ public static unsafe class SelectiveScan
 
     private struct ScanArgs
     {
-        public int Length, Channels, State, LdBC, Ldz, LdDt, Rank;
+        public int Length, Steps, Channels, State, LdBC, Ldz, LdDt, Rank;
         public float* U, DtRaw, DtLow, DtWeight, DtBias, A, B, C, DSkip, Z, Output;
         public float Scale;
         public bool Softplus, Accumulate, Reverse;
@@ -283,9 +296,9 @@ public static unsafe class SelectiveScan
 
         Vector256<float> scale = Vector256.Create(s.Scale);
         long row0 = (long)batchIndex * s.Length;
-        for (int chunk0 = 0; chunk0 < s.Length; chunk0 += StepsPerChunk)
+        for (int chunk0 = 0; chunk0 < s.Steps; chunk0 += StepsPerChunk)
         {
-            int chunkSteps = Math.Min(StepsPerChunk, s.Length - chunk0);
+            int chunkSteps = Math.Min(StepsPerChunk, s.Steps - chunk0);
 
             // Pre-pass: delta = softplus(dt + bias) and delta·u do not depend on the state. Computing them
             // for a chunk up front keeps their long exp/log/divide chains off the recurrence's critical
@@ -523,7 +536,7 @@ public static unsafe class SelectiveScan
     {
         int e = s.Channels, last = groups * 8 - 1;
         int next = chunk0 + StepsPerChunk + i;
-        if (next < s.Length)
+        if (next < s.Steps)
         {
             long r = Row(s, row0, next);
             PrefetchSpan(s.U + r * e + c0, last);
@@ -688,7 +701,7 @@ public static unsafe class SelectiveScan
         float dtBias = s.DtBias != null ? s.DtBias[ch] : 0f;
         float dSkip = s.DSkip != null ? s.DSkip[ch] : 0f;
         long row0 = (long)batchIndex * s.Length;
-        for (int step = 0; step < s.Length; step++)
+        for (int step = 0; step < s.Steps; step++)
         {
             long row = row0 + (s.Reverse ? s.Length - 1 - step : step);
             long at0 = row * e + ch;

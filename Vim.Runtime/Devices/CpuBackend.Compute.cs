@@ -80,7 +80,7 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc/>
-    public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale)
+    public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale, int? steps = null)
     {
         int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
         int width = branch.XDbl.Shape[2];
@@ -89,7 +89,7 @@ public sealed partial class CpuBackend
         // Δ's low rank, B and C are columns 0.., R.. and R+N.. of x_dbl; z is the second half of each xz row: all read in place.
         var dtWeight = branch.DtWeight ?? throw new ArgumentException("MambaScan: the branch was not prepared by the CPU backend (it has no dt_proj weight).");
         SelectiveScan.Forward(b, l, e, n, branch.U.Span, xdbl, width, dtWeight.Span, r, dtBias.Value.Span, softplus: true, a,
-            xdbl[r..], xdbl[(r + n)..], width, dSkip.Value.Span, xz.Span[e..], 2 * e, output.Span, scale, accumulate, reverse);
+            xdbl[r..], xdbl[(r + n)..], width, dSkip.Value.Span, xz.Span[e..], 2 * e, output.Span, scale, accumulate, reverse, steps);
     }
 
     private static float[] NegExp(Parameter aLog)

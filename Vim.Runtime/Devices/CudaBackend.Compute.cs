@@ -142,7 +142,8 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale)
+    /// <remarks>Scans every token even when <paramref name="steps"/> asks for fewer: one launch covers all channels whatever the length.</remarks>
+    public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale, int? steps = null)
     {
         int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
         int width = branch.XDbl.Shape[2];

@@ -47,9 +47,10 @@ public partial interface IBackend
 
     /// <summary>
     /// The selective scan of a prepared branch with z = xz[..., E:] gating, over reversed time when <paramref name="reverse"/>;
-    /// output = (accumulate ? output : 0) + scale · y.
+    /// output = (accumulate ? output : 0) + scale · y. With <paramref name="steps"/> only the rows of the first that many tokens in
+    /// the scan's direction are required (the others may be left unwritten): a backend may stop the scan there.
     /// </summary>
-    void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale);
+    void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale, int? steps = null);
 
     /// <summary>Inserts a (1, 1, D) token at <paramref name="position"/> of (B, M, D) → (B, M + 1, D).</summary>
     Tensor InsertToken(Tensor tokens, Tensor token, int position);

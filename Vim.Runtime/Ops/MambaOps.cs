@@ -14,14 +14,19 @@ public static class MambaOps
     public static MambaBranch Prepare(Tensor xz, DepthwiseConv1d conv, Linear xProj, Linear dtProj, int dState, bool reverse) =>
         Backends.For(xz.Device).MambaPrepare(xz, conv.Weight.Shape[0], conv.Weight, conv.Bias, xProj.Weight, dtProj.Weight, dState, reverse);
 
-    /// <summary>The selective scan of a prepared branch, gated by silu(z); output = (accumulate ? output : 0) + scale · y.</summary>
-    public static void Scan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Linear dtProj, bool reverse, Tensor output, bool accumulate, float scale) =>
-        Backends.For(xz.Device).MambaScan(branch, xz, aLog, dSkip, dtProj.Bias ?? throw new InvalidOperationException("dt_proj has no bias."), reverse, output, accumulate, scale);
+    /// <summary>
+    /// The selective scan of a prepared branch, gated by silu(z); output = (accumulate ? output : 0) + scale · y. With
+    /// <paramref name="steps"/>, only the rows of that many tokens from the scan's start are needed (the scan may stop there).
+    /// </summary>
+    public static void Scan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Linear dtProj, bool reverse, Tensor output, bool accumulate, float scale,
+        int? steps = null) =>
+        Backends.For(xz.Device).MambaScan(branch, xz, aLog, dSkip, dtProj.Bias ?? throw new InvalidOperationException("dt_proj has no bias."), reverse, output, accumulate, scale, steps);
 
     /// <summary>One whole branch: <see cref="Prepare"/> then <see cref="Scan"/> with the same direction.</summary>
-    public static void Branch(Tensor xz, DepthwiseConv1d conv, Linear xProj, Linear dtProj, Parameter aLog, Parameter dSkip, int dState, bool reverse, Tensor output, bool accumulate, float scale)
+    public static void Branch(Tensor xz, DepthwiseConv1d conv, Linear xProj, Linear dtProj, Parameter aLog, Parameter dSkip, int dState, bool reverse, Tensor output, bool accumulate,
+        float scale, int? steps = null)
     {
         using var branch = Prepare(xz, conv, xProj, dtProj, dState, reverse);
-        Scan(branch, xz, aLog, dSkip, dtProj, reverse, output, accumulate, scale);
+        Scan(branch, xz, aLog, dSkip, dtProj, reverse, output, accumulate, scale, steps);
     }
 }

@@ -196,6 +196,55 @@ public class ConvScanTests
         RunScan(new ScanCase(2, 197, 384, 16, true, true, true, true, true, !reverseFirst, 0.5f), 200);
     }
 
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 99)]
+    [InlineData(true, 1)]
+    [InlineData(true, 70)]
+    [InlineData(true, 197)]
+    public void ScanWithStepsMatchesTheFullScanOnItsRowsAndWritesNoOthers(bool reverse, int steps)
+    {
+        // A last layer that reads one row scans only up to it: rows 0..steps−1 forward, L−steps..L−1 reversed.
+        const int B = 2, L = 197, E = 40, N = 16, R = 3, Ld = R + 2 * N;
+        float[] u = TestData.Random(B * L * E, 1), xdbl = TestData.Random(B * L * Ld, 2), dtWeight = TestData.Random(E * R, 3);
+        float[] dtBias = TestData.Random(E, 4, -4, -1), d = TestData.Random(E, 5), z = TestData.Random(B * L * 2 * E, 6, -3, 3);
+        float[] a = TestData.Random(E * N, 7, 0.5f, 8).Select(v => -v).ToArray();
+        float[] full = new float[B * L * E], part = TestData.Poisoned(B * L * E);
+        void Scan(float[] o, int? t) => SelectiveScan.Forward(B, L, E, N, u, xdbl, Ld, dtWeight, R, dtBias, true, a, xdbl.AsSpan(R), xdbl.AsSpan(R + N), Ld,
+            d, z.AsSpan(E), 2 * E, o, 0.5f, false, reverse, t);
+        Scan(full, null);
+        Scan(part, steps);
+        for (int b = 0; b < B; b++)
+        {
+            for (int t = 0; t < L; t++)
+            {
+                bool scanned = reverse ? t >= L - steps : t < steps;
+                for (int c = 0; c < E; c++)
+                {
+                    int i = (b * L + t) * E + c;
+                    if (scanned)
+                    {
+                        Assert.Equal(full[i], part[i]);
+                    }
+                    else
+                    {
+                        Assert.True(float.IsNaN(part[i]), $"row {t} of sequence {b} was written although only {steps} steps were asked for");
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(6)]
+    public void ScanRejectsStepsOutsideTheSequence(int steps)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SelectiveScan.Forward(1, 5, 8, 4, new float[40], new float[40], [], true,
+            new float[32], new float[5 * 8], new float[5 * 8], 8, [], [], 0, new float[40], 1f, false, false, steps));
+        Assert.Contains($"steps {steps} outside 0..L=5", ex.Message);
+    }
+
     [Fact]
     public void ScanLargeDeltasUnderflowCleanly()
     {

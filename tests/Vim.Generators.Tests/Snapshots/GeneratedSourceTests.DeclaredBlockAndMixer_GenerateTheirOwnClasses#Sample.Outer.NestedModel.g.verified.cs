@@ -129,19 +129,24 @@ namespace Sample
                 Observe("layer0_hidden", hidden);
                 Observe("layer0_residual", residual);
                 // r_{i+1} = r_i + h_i ;  h_{i+1} = Mixer_i(Norm_i(r_{i+1}))                                (§4.4)
-                for (int i = 1; i < Depth; i++)
+                for (int i = 1; i < Depth - 1; i++)
                 {
                     var previous = hidden;
                     hidden = _layers[i].Forward(previous, residual, reverse: false);
                     previous.Dispose();
                 }
+                // the last layer: only its row at the read-out token is used, so it computes that row alone -> (B, D)
+                {
+                    var previous = hidden;
+                    hidden = _layers[Depth - 1].ForwardAt(previous, residual, ClsPosition);
+                    previous.Dispose();
+                }
                 using (residual)
                 using (hidden)
                 {
-                    // out = norm_f(residual + hidden), LayerNorm                                                (§4.6)
-                    using var normed = _normF.AddForward(hidden, residual);
-                    // features = the cls token's row -> (B, D)                                              (§4.7)
-                    return global::Vim.Runtime.Ops.TokenOps.SelectToken(normed, ClsPosition);
+                    // out = norm_f(residual + hidden) at the read-out token, LayerNorm: the features (B, D)      (§4.6, §4.7)
+                    using var residualRow = global::Vim.Runtime.Ops.TokenOps.SelectToken(residual, ClsPosition);
+                    return _normF.AddForward(hidden, residualRow);
                 }
             }
 

@@ -32,6 +32,17 @@ namespace Sample
             return _mixer.Forward(normed, reverse);
         }
 
+        /// <summary>Row <paramref name="position"/> of <see cref="Forward"/>(hidden, residual, reverse: false) alone, (B, D); the residual is updated in full.</summary>
+        /// <param name="hidden">The previous mixer output (B, L, D).</param>
+        /// <param name="residual">The running residual (B, L, D), updated in place.</param>
+        /// <param name="position">The token whose output is wanted (the last layer of a model that reads one token).</param>
+        public global::Vim.Runtime.Tensors.Tensor ForwardAt(global::Vim.Runtime.Tensors.Tensor hidden, global::Vim.Runtime.Tensors.Tensor residual, int position)
+        {
+            // fused add + LayerNorm: one pass writes residual + hidden and its normalisation (fp32 residual)
+            using var normed = _norm.AddForward(hidden, residual);
+            return _mixer.ForwardAt(normed, position);
+        }
+
         /// <summary>mixer(norm(residual)) for a residual that already holds the sum (first layer, bidirectional pairs).</summary>
         /// <param name="residual">The running residual (B, L, D), not modified.</param>
         /// <param name="reverse">Run the mixer on the reversed sequence.</param>

@@ -70,5 +70,26 @@ namespace Sample
                 return _outProj.Forward(y);
             }
         }
+
+        /// <summary>Row <paramref name="position"/> of <see cref="Forward"/>(hidden, reverse: false) alone, (B, D): for a last layer whose other rows are never read.</summary>
+        /// <param name="hidden">The normalised block input (B, L, D).</param>
+        /// <param name="position">The token whose output is wanted.</param>
+        public global::Vim.Runtime.Tensors.Tensor ForwardAt(global::Vim.Runtime.Tensors.Tensor hidden, int position)
+        {
+            // every token feeds the scans, so in_proj, the convs and x_proj still see all of them
+            using var xz = _inProj.Forward(hidden);
+            var y = global::Vim.Runtime.Ops.MambaOps.NewOutput(xz, DInner);
+            // the forward scan's row `position` needs tokens 0..position, the reversed scan's tokens position..L−1
+            using (var branch = global::Vim.Runtime.Ops.MambaOps.Prepare(xz, _conv1d, _xProj, _dtProj, DState, reverse: false))
+            {
+                global::Vim.Runtime.Ops.MambaOps.Scan(branch, xz, _aLog, _d, _dtProj, reverse: false, y, accumulate: false, scale: 1f, steps: position + 1);
+                global::Vim.Runtime.Ops.MambaOps.Scan(branch, xz, _aBLog, _d, _dtProj, reverse: true, y, accumulate: true, scale: 1f, steps: xz.Shape[1] - position);
+            }
+            using (y)
+            using (var row = global::Vim.Runtime.Ops.TokenOps.SelectToken(y, position))
+            {
+                return _outProj.Forward(row);
+            }
+        }
     }
 }
