@@ -142,28 +142,36 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    /// <remarks>Scans every token even when <paramref name="steps"/> asks for fewer: one launch covers all channels whatever the length.</remarks>
+    /// <remarks>
+    /// With <paramref name="steps"/> the launch covers only those tokens: every row pointer starts at the first of them
+    /// (row L − steps when reversed) and the length is cut, while the batch strides stay those of the full tensors.
+    /// </remarks>
     public void MambaScan(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate, float scale, int? steps = null)
     {
         int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
         int width = branch.XDbl.Shape[2];
+        int t = steps ?? l;
+        if (t < 0 || t > l) throw new ArgumentOutOfRangeException(nameof(steps), $"MambaScan: steps {t} outside 0..L={l}.");
+        if (t == 0) return;
+        long first = reverse ? l - t : 0;
         // The branch's own precision decides (its tensors hold bf16 when MambaPrepare ran in bf16 mode), not the current setting.
         if (Bf16Branches.TryGetValue(branch.U, out _))
         {
-            MambaScanBf16(branch, xz, aLog, dSkip, dtBias, reverse, output, accumulate, scale, b, l, e, n, r, width);
+            MambaScanBf16(branch, xz, aLog, dSkip, dtBias, reverse, output, accumulate, scale, b, l, e, n, r, width, t, first);
             return;
         }
-        float* xdbl = Ptr(branch.XDbl);
-        float* xzp = Ptr(xz);
+        float* xdbl = Ptr(branch.XDbl) + first * width;
+        float* xzp = Ptr(xz) + first * 2 * e;
         var p = new VimScanParams
         {
-            Size = (nuint)sizeof(VimScanParams), Batch = b, Length = l, Channels = e, State = n, Softplus = 1, Directions = 1,
-            Out = Ptr(output), OutBatchStride = (long)l * e, OutRowStride = e, Accumulate = accumulate ? 1 : 0,
+            Size = (nuint)sizeof(VimScanParams), Batch = b, Length = t, Channels = e, State = n, Softplus = 1, Directions = 1,
+            Out = Ptr(output) + first * e, OutBatchStride = (long)l * e, OutRowStride = e, Accumulate = accumulate ? 1 : 0,
             Dir0 = new VimScanDirection
             {
                 Size = (nuint)sizeof(VimScanDirection),
-                U = Ptr(branch.U), UBatchStride = (long)l * e, URowStride = e,
-                DeltaRaw = Ptr(branch.DeltaRaw ?? throw new ArgumentException("MambaScan: the branch has no Δ tensor (it was prepared on another backend).")), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
+                U = Ptr(branch.U) + first * e, UBatchStride = (long)l * e, URowStride = e,
+                DeltaRaw = Ptr(branch.DeltaRaw ?? throw new ArgumentException("MambaScan: the branch has no Δ tensor (it was prepared on another backend).")) + first * e,
+                DeltaBatchStride = (long)l * e, DeltaRowStride = e,
                 DeltaBias = Ptr(dtBias.Value), A = Ptr(NegExp(aLog)),
                 // B and C are columns R.. and R+N.. of x_dbl; z is the second half of each xz row: both read in place.
                 B = xdbl + r, BBatchStride = (long)l * width, BRowStride = width,
@@ -177,7 +185,7 @@ public sealed unsafe partial class CudaBackend
     }
 
     private void MambaScanBf16(MambaBranch branch, Tensor xz, Parameter aLog, Parameter dSkip, Parameter dtBias, bool reverse, Tensor output, bool accumulate,
-                               float scale, int b, int l, int e, int n, int r, int width)
+                               float scale, int b, int l, int e, int n, int r, int width, int t, long first)
     {
         // u, Δ and x_dbl already hold bf16 (MambaPrepare in bf16 mode); z is rounded here from the second half of xz.
         using var z = AllocateHalves((long)b * l * e);
@@ -185,18 +193,19 @@ public sealed unsafe partial class CudaBackend
         float* xdbl = Ptr(branch.XDbl);
         var p = new VimScanParams
         {
-            Size = (nuint)sizeof(VimScanParams), Batch = b, Length = l, Channels = e, State = n, Softplus = 1, Directions = 1,
-            Out = Ptr(output), OutBatchStride = (long)l * e, OutRowStride = e, Accumulate = accumulate ? 1 : 0, InputType = (int)VimDtype.Bf16,
+            Size = (nuint)sizeof(VimScanParams), Batch = b, Length = t, Channels = e, State = n, Softplus = 1, Directions = 1,
+            Out = Ptr(output) + first * e, OutBatchStride = (long)l * e, OutRowStride = e, Accumulate = accumulate ? 1 : 0, InputType = (int)VimDtype.Bf16,
             Dir0 = new VimScanDirection
             {
                 Size = (nuint)sizeof(VimScanDirection),
-                U = Ptr(branch.U), UBatchStride = (long)l * e, URowStride = e,
-                DeltaRaw = Ptr(branch.DeltaRaw ?? throw new ArgumentException("MambaScan: the branch has no Δ tensor (it was prepared on another backend).")), DeltaBatchStride = (long)l * e, DeltaRowStride = e,
+                U = Half(Ptr(branch.U), first * e), UBatchStride = (long)l * e, URowStride = e,
+                DeltaRaw = Half(Ptr(branch.DeltaRaw ?? throw new ArgumentException("MambaScan: the branch has no Δ tensor (it was prepared on another backend).")), first * e),
+                DeltaBatchStride = (long)l * e, DeltaRowStride = e,
                 DeltaBias = Ptr(dtBias.Value), A = Ptr(NegExp(aLog)),
-                B = Half(xdbl, r), BBatchStride = (long)l * width, BRowStride = width,
-                C = Half(xdbl, r + n), CBatchStride = (long)l * width, CRowStride = width,
+                B = Half(xdbl, first * width + r), BBatchStride = (long)l * width, BRowStride = width,
+                C = Half(xdbl, first * width + r + n), CBatchStride = (long)l * width, CRowStride = width,
                 DSkip = Ptr(dSkip.Value),
-                Z = Ptr(z), ZBatchStride = (long)l * e, ZRowStride = e,
+                Z = Half(Ptr(z), first * e), ZBatchStride = (long)l * e, ZRowStride = e,
                 Scale = scale, Reverse = reverse ? 1 : 0,
             },
         };
