@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Compares the CPU speed of two revisions in one process: tools/Vim.PerfAB loads each revision's Vim.Runtime into
+# its own load context and alternates their forward passes, reporting the per-round ratio B/A. This sees 2–5 %
+# changes that alternating whole `vim bench` runs (scripts/cpu-ab.sh) cannot on the shared host.
+#
+#   scripts/cpu-ab-inproc.sh REV_A REV_B [--batch N] [--threads N] [--rounds N] [--model NAME]
+#
+# A revision is anything git accepts; WORKTREE means the current working tree. Revisions are built in git worktrees
+# under .perf-ab/ (ignored), as cpu-ab.sh does.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+rev_a="${1:?usage: cpu-ab-inproc.sh REV_A REV_B [--batch N] [--threads N] [--rounds N] [--model NAME]}"
+rev_b="${2:?usage: cpu-ab-inproc.sh REV_A REV_B [--batch N] [--threads N] [--rounds N] [--model NAME]}"
+shift 2
+work="$root/.perf-ab"
+mkdir -p "$work"
+
+# Prints the build output folder of Vim.Runtime for a revision.
+build() {
+  local rev="$1" dir
+  if [ "$rev" = WORKTREE ]; then
+    dir="$root"
+  else
+    dir="$work/$(git -C "$root" rev-parse --short "$rev")"
+    if [ ! -d "$dir" ]; then
+      git -C "$root" worktree add --detach -f "$dir" "$rev" > /dev/null
+    fi
+  fi
+  dotnet build "$dir/Vim.Runtime" -c Release > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  echo "$dir/Vim.Runtime/bin/Release/net10.0"
+}
+
+runtime_a="$(build "$rev_a")"
+runtime_b="$(build "$rev_b")"
+dotnet build "$root/tools/Vim.PerfAB" -c Release > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+dotnet "$root/tools/Vim.PerfAB/bin/Release/net10.0/vim-perf-ab.dll" "$runtime_a" "$runtime_b" "$@"
