@@ -15,19 +15,14 @@ rev_a="${1:?usage: cpu-ab-inproc.sh REV_A REV_B [--batch N] [--threads N] [--rou
 rev_b="${2:?usage: cpu-ab-inproc.sh REV_A REV_B [--batch N] [--threads N] [--rounds N] [--model NAME]}"
 shift 2
 work="$root/.perf-ab"
+# shellcheck source=perf-ab-tree.sh
+source "$root/scripts/perf-ab-tree.sh"
 mkdir -p "$work"
 
 # Prints the build output folder of Vim.Runtime for a revision.
 build() {
-  local rev="$1" dir
-  if [ "$rev" = WORKTREE ]; then
-    dir="$root"
-  else
-    dir="$work/$(git -C "$root" rev-parse --short "$rev")"
-    if [ ! -d "$dir" ]; then
-      git -C "$root" worktree add --detach -f "$dir" "$rev" > /dev/null
-    fi
-  fi
+  local dir
+  dir="$(perf_ab_tree "$root" "$1")"
   dotnet build "$dir/Vim.Runtime" -c Release > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   echo "$dir/Vim.Runtime/bin/Release/net10.0"
 }

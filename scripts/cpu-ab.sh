@@ -16,19 +16,14 @@ rounds="${3:-3}"
 model="${4:-vim_tiny_patch16_224}"
 batches="${5:-8 1}"
 work="$root/.perf-ab"
+# shellcheck source=perf-ab-tree.sh
+source "$root/scripts/perf-ab-tree.sh"
 mkdir -p "$work"
 
 # Prints the path of the built vim.dll for a revision.
 build() {
-  local rev="$1" dir
-  if [ "$rev" = WORKTREE ]; then
-    dir="$root"
-  else
-    dir="$work/$(git -C "$root" rev-parse --short "$rev")"
-    if [ ! -d "$dir" ]; then
-      git -C "$root" worktree add --detach -f "$dir" "$rev" > /dev/null
-    fi
-  fi
+  local dir
+  dir="$(perf_ab_tree "$root" "$1")"
   dotnet build "$dir/examples/Vim.Cli" -c Release > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   echo "$dir/examples/Vim.Cli/bin/Release/net10.0/vim.dll"
 }

@@ -7,7 +7,8 @@ namespace Vim.Generators.Emit
     /// <summary>Writes the body of a Mamba mixer class and of a Vim block class, specialised to one configuration.</summary>
     internal static class ComponentEmitter
     {
-        public static void WriteMixer(SourceWriter w, string className, MixerSpec m)
+        /// <param name="withForwardAt">Emit ForwardAt (a model's last layer computing one row); declared mixers, which any model may use, always have it.</param>
+        public static void WriteMixer(SourceWriter w, string className, MixerSpec m, bool withForwardAt = true)
         {
             // Upstream (mamba_simple.py) only takes the bidirectional path on its fast path.
             var kind = m.UseFastPath ? m.Bimamba : BimambaKind.None;
@@ -47,8 +48,12 @@ namespace Vim.Generators.Emit
             WriteMixerConstructor(w, className, m);
             w.Line();
             WriteMixerForward(w, m, kind);
-            w.Line();
-            WriteMixerForwardAt(w, m, kind);
+            if (withForwardAt)
+            {
+                w.Line();
+                WriteMixerForwardAt(w, m, kind);
+            }
+
             w.Close();
         }
 
@@ -190,7 +195,8 @@ namespace Vim.Generators.Emit
             }
         }
 
-        public static void WriteBlock(SourceWriter w, string className, BlockSpec b, string mixerType)
+        /// <param name="withForwardAt">Emit ForwardAt (see <see cref="WriteMixer"/>).</param>
+        public static void WriteBlock(SourceWriter w, string className, BlockSpec b, string mixerType, bool withForwardAt = true)
         {
             string norm = b.RmsNorm ? TypeRefs.RmsNorm : TypeRefs.LayerNorm;
             string normName = b.RmsNorm ? "RMSNorm" : "LayerNorm";
@@ -218,15 +224,19 @@ namespace Vim.Generators.Emit
             w.Line("return _mixer.Forward(normed, reverse);");
             w.Close();
             w.Line();
-            w.Line("/// <summary>Row <paramref name=\"position\"/> of <see cref=\"Forward\"/>(hidden, residual, reverse: false) alone, (B, D); the residual is updated in full.</summary>");
-            w.Line("/// <param name=\"hidden\">The previous mixer output (B, L, D).</param>");
-            w.Line("/// <param name=\"residual\">The running residual (B, L, D), updated in place.</param>");
-            w.Line("/// <param name=\"position\">The token whose output is wanted (the last layer of a model that reads one token).</param>");
-            w.Open($"public {TypeRefs.Tensor} ForwardAt({TypeRefs.Tensor} hidden, {TypeRefs.Tensor} residual, int position)");
-            WriteAddNorm(w, b, normName);
-            w.Line("return _mixer.ForwardAt(normed, position);");
-            w.Close();
-            w.Line();
+            if (withForwardAt)
+            {
+                w.Line("/// <summary>Row <paramref name=\"position\"/> of <see cref=\"Forward\"/>(hidden, residual, reverse: false) alone, (B, D); the residual is updated in full.</summary>");
+                w.Line("/// <param name=\"hidden\">The previous mixer output (B, L, D).</param>");
+                w.Line("/// <param name=\"residual\">The running residual (B, L, D), updated in place.</param>");
+                w.Line("/// <param name=\"position\">The token whose output is wanted (the last layer of a model that reads one token).</param>");
+                w.Open($"public {TypeRefs.Tensor} ForwardAt({TypeRefs.Tensor} hidden, {TypeRefs.Tensor} residual, int position)");
+                WriteAddNorm(w, b, normName);
+                w.Line("return _mixer.ForwardAt(normed, position);");
+                w.Close();
+                w.Line();
+            }
+
             w.Line("/// <summary>mixer(norm(residual)) for a residual that already holds the sum (first layer, bidirectional pairs).</summary>");
             w.Line("/// <param name=\"residual\">The running residual (B, L, D), not modified.</param>");
             w.Line("/// <param name=\"reverse\">Run the mixer on the reversed sequence.</param>");

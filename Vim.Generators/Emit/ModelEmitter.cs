@@ -30,9 +30,11 @@ namespace Vim.Generators.Emit
             if (g.Block.TypeName is null)
             {
                 w.Line();
-                ComponentEmitter.WriteBlock(w, "Block", g.Block, "Mixer");
+                // The model's own block and mixer carry ForwardAt only when its last layer uses it.
+                bool rowOnly = ReadoutToken(g) is not null;
+                ComponentEmitter.WriteBlock(w, "Block", g.Block, "Mixer", rowOnly);
                 w.Line();
-                ComponentEmitter.WriteMixer(w, "Mixer", g.Block.Mixer);
+                ComponentEmitter.WriteMixer(w, "Mixer", g.Block.Mixer, rowOnly);
             }
             w.Close();
             return Header.Close(w, g.Type);

@@ -182,17 +182,6 @@ namespace Sample
                 return _mixer.Forward(normed, reverse);
             }
 
-            /// <summary>Row <paramref name="position"/> of <see cref="Forward"/>(hidden, residual, reverse: false) alone, (B, D); the residual is updated in full.</summary>
-            /// <param name="hidden">The previous mixer output (B, L, D).</param>
-            /// <param name="residual">The running residual (B, L, D), updated in place.</param>
-            /// <param name="position">The token whose output is wanted (the last layer of a model that reads one token).</param>
-            public global::Vim.Runtime.Tensors.Tensor ForwardAt(global::Vim.Runtime.Tensors.Tensor hidden, global::Vim.Runtime.Tensors.Tensor residual, int position)
-            {
-                // fused add + RMSNorm: one pass writes residual + hidden and its normalisation (fp32 residual)
-                using var normed = _norm.AddForward(hidden, residual);
-                return _mixer.ForwardAt(normed, position);
-            }
-
             /// <summary>mixer(norm(residual)) for a residual that already holds the sum (first layer, bidirectional pairs).</summary>
             /// <param name="residual">The running residual (B, L, D), not modified.</param>
             /// <param name="reverse">Run the mixer on the reversed sequence.</param>
@@ -273,24 +262,6 @@ namespace Sample
                 using (y)
                 {
                     return _outProj.Forward(y);
-                }
-            }
-
-            /// <summary>Row <paramref name="position"/> of <see cref="Forward"/>(hidden, reverse: false) alone, (B, D): for a last layer whose other rows are never read.</summary>
-            /// <param name="hidden">The normalised block input (B, L, D).</param>
-            /// <param name="position">The token whose output is wanted.</param>
-            public global::Vim.Runtime.Tensors.Tensor ForwardAt(global::Vim.Runtime.Tensors.Tensor hidden, int position)
-            {
-                // every token feeds the scans, so in_proj, the convs and x_proj still see all of them
-                using var xz = _inProj.Forward(hidden);
-                var y = global::Vim.Runtime.Ops.MambaOps.NewOutput(xz, DInner);
-                // the forward branch's row `position` needs tokens 0..position, the backward branch's tokens position..L−1
-                global::Vim.Runtime.Ops.MambaOps.Branch(xz, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse: false, y, accumulate: false, scale: 0.5f, steps: position + 1);
-                global::Vim.Runtime.Ops.MambaOps.Branch(xz, _conv1dB, _xProjB, _dtProjB, _aBLog, _dB, DState, reverse: true, y, accumulate: true, scale: 0.5f, steps: xz.Shape[1] - position);
-                using (y)
-                using (var row = global::Vim.Runtime.Ops.TokenOps.SelectToken(y, position))
-                {
-                    return _outProj.Forward(row);
                 }
             }
         }
