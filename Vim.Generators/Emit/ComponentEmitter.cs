@@ -148,7 +148,7 @@ namespace Vim.Generators.Emit
             w.Line("/// <param name=\"hidden\">The normalised block input (B, L, D).</param>");
             w.Line("/// <param name=\"position\">The token whose output is wanted.</param>");
             w.Open($"public {TypeRefs.Tensor} ForwardAt({TypeRefs.Tensor} hidden, int position)");
-            w.Line("// every token feeds the scans, so in_proj, the convs and x_proj still see all of them");
+            w.Line("// the two scans together read every token, so in_proj runs on all of them (as do the convs and x_proj; only the scans stop)");
             w.Line("using var xz = _inProj.Forward(hidden);");
             w.Line($"var y = {TypeRefs.MambaOps}.NewOutput(xz, DInner);");
             switch (kind)

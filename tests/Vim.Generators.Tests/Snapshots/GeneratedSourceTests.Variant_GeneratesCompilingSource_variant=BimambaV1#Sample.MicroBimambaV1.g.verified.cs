@@ -286,7 +286,7 @@ namespace Sample
             /// <param name="position">The token whose output is wanted.</param>
             public global::Vim.Runtime.Tensors.Tensor ForwardAt(global::Vim.Runtime.Tensors.Tensor hidden, int position)
             {
-                // every token feeds the scans, so in_proj, the convs and x_proj still see all of them
+                // the two scans together read every token, so in_proj runs on all of them (as do the convs and x_proj; only the scans stop)
                 using var xz = _inProj.Forward(hidden);
                 var y = global::Vim.Runtime.Ops.MambaOps.NewOutput(xz, DInner);
                 // the forward scan's row `position` needs tokens 0..position, the reversed scan's tokens position..L−1
