@@ -14,22 +14,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 rev_a="${1:?usage: cpu-ab-inproc.sh REV_A REV_B [--batch N] [--threads N] [--rounds N] [--model NAME]}"
 rev_b="${2:?usage: cpu-ab-inproc.sh REV_A REV_B [--batch N] [--threads N] [--rounds N] [--model NAME]}"
 shift 2
-work="$root/.perf-ab"
-# shellcheck source=perf-ab-tree.sh
-source "$root/scripts/perf-ab-tree.sh"
-mkdir -p "$work"
-
-# Prints the build output folder of Vim.Runtime for a revision.
-build() {
-  local dir
-  dir="$(perf_ab_tree "$root" "$1")"
-  dotnet build "$dir/Vim.Runtime" -c Release > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-  echo "$dir/Vim.Runtime/bin/Release/net10.0"
-}
-
-runtime_a="$(build "$rev_a")"
-runtime_b="$(build "$rev_b")"
-dotnet build "$root/tools/Vim.PerfAB" -c Release > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+# shellcheck source=perf-ab-common.sh
+source "$root/scripts/perf-ab-common.sh"
+runtime_a="$(perf_ab_build "$root" "$rev_a" Vim.Runtime)"
+runtime_b="$(perf_ab_build "$root" "$rev_b" Vim.Runtime)"
+perf_ab_dotnet_build "$root" "$root/tools/Vim.PerfAB"
 tool="$root/tools/Vim.PerfAB/bin/Release/net10.0/vim-perf-ab.dll"
 first="$(dotnet "$tool" "$runtime_a" "$runtime_b" "$@" | tee /dev/stderr | sed -n 's/.*geometric mean \([0-9.]*\).*/\1/p')"
 second="$(dotnet "$tool" "$runtime_b" "$runtime_a" "$@" | tee /dev/stderr | sed -n 's/.*geometric mean \([0-9.]*\).*/\1/p')"

@@ -15,21 +15,10 @@ rev_b="${2:?usage: cpu-ab.sh REV_A REV_B [rounds] [model] [batches]}"
 rounds="${3:-3}"
 model="${4:-vim_tiny_patch16_224}"
 batches="${5:-8 1}"
-work="$root/.perf-ab"
-# shellcheck source=perf-ab-tree.sh
-source "$root/scripts/perf-ab-tree.sh"
-mkdir -p "$work"
-
-# Prints the path of the built vim.dll for a revision.
-build() {
-  local dir
-  dir="$(perf_ab_tree "$root" "$1")"
-  dotnet build "$dir/examples/Vim.Cli" -c Release > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-  echo "$dir/examples/Vim.Cli/bin/Release/net10.0/vim.dll"
-}
-
-cli_a="$(build "$rev_a")"
-cli_b="$(build "$rev_b")"
+# shellcheck source=perf-ab-common.sh
+source "$root/scripts/perf-ab-common.sh"
+cli_a="$(perf_ab_build "$root" "$rev_a" examples/Vim.Cli)/vim.dll"
+cli_b="$(perf_ab_build "$root" "$rev_b" examples/Vim.Cli)/vim.dll"
 
 echo "| round | batch | revision | wall best / median ms/img | CPU best / median ms/img | steal |"
 echo "| --- | --- | --- | --- | --- | --- |"
