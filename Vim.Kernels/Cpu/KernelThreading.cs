@@ -13,6 +13,9 @@ public static class KernelThreading
     [ThreadStatic]
     private static bool serialOnThisThread;
 
+    [ThreadStatic]
+    private static CoreShare? shareOnThisThread;
+
     /// <summary>
     /// The most threads a single kernel call may use (default <see cref="Environment.ProcessorCount"/>).
     /// Values below 1 are treated as 1 (run everything on the calling thread).
@@ -24,10 +27,10 @@ public static class KernelThreading
     }
 
     /// <summary>
-    /// The threads a kernel called from this thread may use: 1 inside <see cref="Serially"/>, otherwise
-    /// <see cref="MaxDegreeOfParallelism"/>.
+    /// The threads a kernel called from this thread may use: 1 inside <see cref="Serially"/>, the share's
+    /// <see cref="CoreShare"/> degree inside <see cref="Sharing"/>, otherwise <see cref="MaxDegreeOfParallelism"/>.
     /// </summary>
-    public static int CurrentDegree => serialOnThisThread ? 1 : maxDegreeOfParallelism;
+    public static int CurrentDegree => serialOnThisThread ? 1 : shareOnThisThread?.Degree ?? maxDegreeOfParallelism;
 
     /// <summary>
     /// Until the returned scope is disposed, kernels called from this thread run on it alone. For callers
@@ -39,6 +42,19 @@ public static class KernelThreading
         bool previous = serialOnThisThread;
         serialOnThisThread = true;
         return new SerialScope(previous);
+    }
+
+    /// <summary>
+    /// Until the returned scope is disposed, kernels called from this thread run alone while every worker of
+    /// <paramref name="share"/> is busy, and spread over the cores that workers who have left no longer use.
+    /// The kernels give the same results at any degree, so when that happens does not change any output.
+    /// </summary>
+    public static ShareScope Sharing(CoreShare share)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        var previous = shareOnThisThread;
+        shareOnThisThread = share;
+        return new ShareScope(previous);
     }
 
     /// <summary>
@@ -81,5 +97,16 @@ public static class KernelThreading
 
         /// <summary>Restores the mode this thread had before <see cref="Serially"/>.</summary>
         public void Dispose() => serialOnThisThread = previous;
+    }
+
+    /// <summary>Restores the share this thread had before <see cref="Sharing"/> when disposed.</summary>
+    public readonly struct ShareScope : IDisposable
+    {
+        private readonly CoreShare? previous;
+
+        internal ShareScope(CoreShare? previous) => this.previous = previous;
+
+        /// <summary>Restores the share this thread had before <see cref="Sharing"/>.</summary>
+        public void Dispose() => shareOnThisThread = previous;
     }
 }

@@ -19,7 +19,8 @@ internal static class CpuBatchSplit
 
     /// <summary>
     /// compute(x) as the concatenation over the batch of compute(x[i:i+1]), the images pulled one at a time by
-    /// <see cref="KernelThreading.CurrentDegree"/> workers whose kernels run serially. Every output must have the
+    /// <see cref="KernelThreading.CurrentDegree"/> workers whose kernels run serially until the queue runs dry
+    /// (then the passes still running take the idle cores: <see cref="CoreShare"/>). Every output must have the
     /// batch as its first dimension (logits, features, per-token features all do).
     /// </summary>
     public static Tensor Run(Tensor x, Func<Tensor, Tensor> compute)
@@ -31,17 +32,26 @@ internal static class CpuBatchSplit
         imageShape[0] = 1;
         var outputs = new Tensor?[batch];
         int next = -1;
+        var cores = new CoreShare(workers);
         try
         {
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
             {
-                using var serial = KernelThreading.Serially();
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < batch)
+                // Alone while every worker is busy; a worker whose queue ran dry lends its core to the last passes.
+                using var sharing = KernelThreading.Sharing(cores);
+                try
                 {
-                    using var image = Tensor.Empty(new Shape(imageShape), x.Device);
-                    x.Span.Slice(i * imageSize, imageSize).CopyTo(image.Span);
-                    outputs[i] = compute(image);
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < batch)
+                    {
+                        using var image = Tensor.Empty(new Shape(imageShape), x.Device);
+                        x.Span.Slice(i * imageSize, imageSize).CopyTo(image.Span);
+                        outputs[i] = compute(image);
+                    }
+                }
+                finally
+                {
+                    cores.Leave();
                 }
             });
             return Concatenate(outputs!);
