@@ -109,4 +109,53 @@ public class KernelThreadingTests
             KernelThreading.MaxDegreeOfParallelism = saved;
         }
     }
+
+    [Fact]
+    public void SharedCores_GoToTheWorkersStillRunning_AndTheScopeRestores()
+    {
+        int saved = KernelThreading.MaxDegreeOfParallelism;
+        try
+        {
+            KernelThreading.MaxDegreeOfParallelism = 4;
+            var share = new CoreShare(3);
+            int before = KernelThreading.CurrentDegree;
+            var seen = new List<int>();
+            using (KernelThreading.Sharing(share))
+            {
+                seen.Add(KernelThreading.CurrentDegree); // 3 running on 4 cores: alone
+                share.Leave();
+                seen.Add(KernelThreading.CurrentDegree); // 2 running: two cores each
+                using (KernelThreading.Serially())
+                {
+                    seen.Add(KernelThreading.CurrentDegree); // Serially wins inside a share
+                }
+
+                share.Leave();
+                seen.Add(KernelThreading.CurrentDegree); // the last one: every core
+            }
+
+            Assert.Equal([1, 2, 1, 4], seen);
+            Assert.Equal(before, KernelThreading.CurrentDegree);
+        }
+        finally
+        {
+            KernelThreading.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
+    public void SharedCores_OtherThreadsAreUnaffected()
+    {
+        var share = new CoreShare(2);
+        int other = 0;
+        using (KernelThreading.Sharing(share))
+        {
+            var thread = new Thread(() => other = KernelThreading.CurrentDegree);
+            thread.Start();
+            thread.Join();
+        }
+
+        Assert.Equal(KernelThreading.MaxDegreeOfParallelism, other);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CoreShare(0));
+    }
 }

@@ -120,4 +120,46 @@ public class CpuBatchSplitTests
         var ex = Assert.Throws<ModelInputException>(() => model.Forward(x));
         Assert.Contains("(4, 3, 30, 30)", ex.Message);
     }
+
+    [Fact]
+    public void ThePassStillRunning_TakesTheCoreOfAWorkerThatRanDry_WithTheSameResult()
+    {
+        int saved = KernelThreading.MaxDegreeOfParallelism;
+        KernelThreading.MaxDegreeOfParallelism = 2;
+        try
+        {
+            var model = Models.Create("vim_digits_patch8_32", overrides: new ModelOverrides { Seed = 7 });
+            using var x = Images(3, 32, seed: 4);
+            // By the order the passes start in: both workers are busy until every image has been claimed.
+            var startDegrees = new int[3];
+            int started = 0, lateDegree = 0;
+            using var y = CpuBatchSplit.Run(x, image =>
+            {
+                int degree = KernelThreading.CurrentDegree;
+                int order = Interlocked.Increment(ref started);
+                startDegrees[order - 1] = degree;
+                if (order == 3)
+                {
+                    // The other worker finds the queue empty once its own image is done, and leaves.
+                    var waited = System.Diagnostics.Stopwatch.StartNew();
+                    while (KernelThreading.CurrentDegree < 2 && waited.Elapsed < TimeSpan.FromSeconds(30))
+                    {
+                        Thread.Yield();
+                    }
+
+                    lateDegree = KernelThreading.CurrentDegree;
+                }
+
+                return model.Forward(image);
+            });
+
+            Assert.Equal([1, 1], startDegrees[..2]);
+            Assert.Equal(2, lateDegree);
+            Assert.Equal(Whole(model.Forward, x), y.ToArray());
+        }
+        finally
+        {
+            KernelThreading.MaxDegreeOfParallelism = saved;
+        }
+    }
 }
