@@ -18,6 +18,9 @@ public static unsafe class Gemm
     private const int MaxKBlock = 384;
     private const int MaxRowBlock = 120;
 
+    // A packed weight up to this size (128 KiB) is cheap to read once per row block from L2.
+    private const long SmallWeightFloats = 32 * 1024;
+
     // Below this many multiply-adds Parallel.For's start-up costs more than it saves.
     private const long ParallelThreshold = 1L << 18;
 
@@ -136,11 +139,14 @@ public static unsafe class Gemm
         }
 
         // Row blocks: a multiple of 6 rows, at most MaxRowBlock, and when threading enough blocks
-        // (several per thread) that the dynamic scheduler can balance a ragged last block.
+        // (several per thread) that the dynamic scheduler can balance a ragged last block. Each block reads all of B,
+        // so a small B (x_proj's 44 × 384) gets four blocks per thread: at one image on two threads x_proj ran ≈ 8 %
+        // faster than in two blocks of 102 and 95 rows.
         int rowBlock = MaxRowBlock;
         if (parallel)
         {
-            int wanted = threads * Math.Max(1, (m + threads * MaxRowBlock - 1) / (threads * MaxRowBlock));
+            int perThread = (long)panels * k * PanelWidth <= SmallWeightFloats ? 4 : 1;
+            int wanted = threads * Math.Max(perThread, (m + threads * MaxRowBlock - 1) / (threads * MaxRowBlock));
             rowBlock = Math.Min(MaxRowBlock, RoundUp((m + wanted - 1) / wanted, GemmKernel.Rows));
         }
 
