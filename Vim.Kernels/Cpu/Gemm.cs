@@ -126,7 +126,10 @@ public static unsafe class Gemm
         // in full. Split by rows, every thread would stream all of B from the shared L3.
         if (parallel && n >= m && panels >= threads)
         {
-            int perThread = (panels + threads - 1) / threads;
+            // Four stripes per thread rather than one, so that a thread slowed down by the host hands its last
+            // stripes to the other: each panel is still read by one thread only.
+            int stripes = Math.Min(panels, 4 * threads);
+            int perThread = (panels + stripes - 1) / stripes;
             KernelThreading.For((panels + perThread - 1) / perThread, parallel: true, task =>
             {
                 int j0 = task * perThread, j1 = Math.Min(panels, j0 + perThread);
