@@ -1,5 +1,5 @@
-// Elementwise maps over flat float spans of any length n: SiLU, softplus (threshold 20), exact GELU,
-// add, scale and add-in-place. Outputs may be the same memory as an input (in-place use).
+// Elementwise maps over flat float spans of any length n: SiLU, softplus (threshold 20), exact GELU, ReLU,
+// sigmoid, add, scale and add-in-place; and a gate (y *= act(gate)) read from wider rows. Outputs may be the same memory as an input (in-place use).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -27,6 +27,44 @@ public static unsafe class Elementwise
     /// <param name="input">Input values.</param>
     /// <param name="output">Output, same length as input (may be the same memory).</param>
     public static void Gelu(ReadOnlySpan<float> input, Span<float> output) => Map<GeluOp>("Elementwise.Gelu", input, output);
+
+    /// <summary>output[i] = max(input[i], 0) (NaN stays NaN, as in PyTorch).</summary>
+    /// <param name="input">Input values.</param>
+    /// <param name="output">Output, same length as input (may be the same memory).</param>
+    public static void Relu(ReadOnlySpan<float> input, Span<float> output) => Map<ReluOp>("Elementwise.Relu", input, output);
+
+    /// <summary>output[i] = 1 / (1 + exp(−input[i])).</summary>
+    /// <param name="input">Input values.</param>
+    /// <param name="output">Output, same length as input (may be the same memory).</param>
+    public static void Sigmoid(ReadOnlySpan<float> input, Span<float> output) => Map<SigmoidOp>("Elementwise.Sigmoid", input, output);
+
+    /// <summary>
+    /// y[r, c] *= act(gate[r·<paramref name="ldGate"/> + c]) for rows × width values: a gate read from wider rows in
+    /// place, such as the z half of an input projection (VMamba's SS2D output gate, gated MLPs).
+    /// </summary>
+    /// <param name="rows">Rows of y.</param>
+    /// <param name="width">Values per row of y.</param>
+    /// <param name="y">The values gated in place, rows × width.</param>
+    /// <param name="gate">The gate's first row, starting at its first channel; row r starts at r·<paramref name="ldGate"/>.</param>
+    /// <param name="ldGate">Row stride of the gate (≥ width).</param>
+    /// <param name="activation">Applied to the gate first.</param>
+    public static void GateRows(int rows, int width, Span<float> y, ReadOnlySpan<float> gate, int ldGate, GateActivation activation)
+    {
+        const string Name = "Elementwise.GateRows";
+        Guard.NonNegative(Name, nameof(rows), rows);
+        Guard.Positive(Name, nameof(width), width);
+        Guard.Exactly(Name, nameof(y), y.Length, (long)rows * width, $"(rows={rows}, width={width})");
+        Guard.Matrix(Name, nameof(gate), gate.Length, rows, width, ldGate);
+        switch (activation)
+        {
+            case GateActivation.None: GateRows<IdentityOp>(rows, width, y, gate, ldGate); break;
+            case GateActivation.Silu: GateRows<SiluOp>(rows, width, y, gate, ldGate); break;
+            case GateActivation.Gelu: GateRows<GeluOp>(rows, width, y, gate, ldGate); break;
+            case GateActivation.Relu: GateRows<ReluOp>(rows, width, y, gate, ldGate); break;
+            case GateActivation.Sigmoid: GateRows<SigmoidOp>(rows, width, y, gate, ldGate); break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, $"{Name}: unknown activation.");
+        }
+    }
 
     /// <summary>output[i] = a[i] + b[i].</summary>
     /// <param name="a">First addend.</param>
@@ -119,6 +157,50 @@ public static unsafe class Elementwise
         }
     }
 
+    private static void GateRows<TOp>(int rows, int width, Span<float> y, ReadOnlySpan<float> gate, int ldGate)
+        where TOp : struct, IUnaryOp
+    {
+        if (rows == 0)
+        {
+            return;
+        }
+
+        fixed (float* py = y)
+        fixed (float* pg = gate)
+        {
+            nint yp = (nint)py, gp = (nint)pg;
+            int rowsPerTask = Math.Max(1, ChunkActivation / width);
+            int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
+            KernelThreading.For(tasks, (long)rows * width >= ParallelActivation, task =>
+            {
+                int r1 = Math.Min(rows, (task + 1) * rowsPerTask);
+                for (int r = task * rowsPerTask; r < r1; r++)
+                {
+                    GateRow<TOp>((float*)yp + (long)r * width, (float*)gp + (long)r * ldGate, width);
+                }
+            });
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GateRow<TOp>(float* y, float* gate, int n)
+        where TOp : struct, IUnaryOp
+    {
+        int i = 0;
+        if (Simd.IsAvailable)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                Avx.Store(y + i, Avx.Multiply(Avx.LoadVector256(y + i), TOp.Vector(Avx.LoadVector256(gate + i))));
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] *= TOp.Scalar(gate[i]);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MapRange<TOp>(float* input, float* output, int n)
         where TOp : struct, IUnaryOp
@@ -159,6 +241,31 @@ public static unsafe class Elementwise
         public static Vector256<float> Vector(Vector256<float> x) => VecMath.Softplus(x);
 
         public static float Scalar(float x) => ScalarMath.Softplus(x);
+    }
+
+    private struct IdentityOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Vector(Vector256<float> x) => x;
+
+        public static float Scalar(float x) => x;
+    }
+
+    private struct ReluOp : IUnaryOp
+    {
+        // maxps returns its second operand when either is NaN, so x second keeps NaN.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Vector(Vector256<float> x) => Avx.Max(Vector256<float>.Zero, x);
+
+        public static float Scalar(float x) => float.IsNaN(x) ? x : MathF.Max(x, 0f);
+    }
+
+    private struct SigmoidOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Vector(Vector256<float> x) => VecMath.Sigmoid(x);
+
+        public static float Scalar(float x) => ScalarMath.Sigmoid(x);
     }
 
     private struct GeluOp : IUnaryOp

@@ -12,6 +12,9 @@ internal static class ScalarMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Silu(float x) => x / (1f + MathF.Exp(-x));
 
+    /// <summary>1 / (1 + e^−x).</summary>
+    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+
     /// <summary>GELU through erfc in double: the tail is rare and this keeps the scalar path exact.</summary>
     public static float Gelu(float x)
     {

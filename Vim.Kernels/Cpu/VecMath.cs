@@ -226,6 +226,18 @@ internal static class VecMath
     }
 
     /// <summary>
+    /// sigmoid(x) = 1 / (1 + e^−x), with −x clamped to ExpTable's range as in <see cref="Silu"/> (0 below x ≈ −88.7,
+    /// 1 above 87.3; NaN propagates).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x)
+    {
+        Vector256<float> negX = Avx.Subtract(Vector256<float>.Zero, x);
+        Vector256<float> e = ExpTable(Avx.Min(Vector256.Create(ExpTableMax), Avx.Max(Vector256.Create(ExpTableMin), negX)));
+        return Avx.Divide(Vector256.Create(1f), Avx.Add(Vector256.Create(1f), e));
+    }
+
+    /// <summary>
     /// Exact-form GELU 0.5·x·erfc(−x/√2). erfc uses the Chebyshev-fitted form
     /// t·exp(−z² + P(t)), t = 1/(1 + z/2), whose fractional error is below 1.2e-7 for all z ≥ 0;
     /// working with erfc (not 1 + erf) keeps relative accuracy in the negative tail.

@@ -42,14 +42,21 @@ public sealed partial class CpuBackend
         {
             case ActLayer.Silu: Elementwise.Silu(s, s); break;
             case ActLayer.Gelu: Elementwise.Gelu(s, s); break;
-            case ActLayer.Relu:
-                for (int i = 0; i < s.Length; i++) s[i] = MathF.Max(s[i], 0f);
-                break;
-            default:
-                for (int i = 0; i < s.Length; i++) s[i] = 1f / (1f + MathF.Exp(-s[i]));
-                break;
+            case ActLayer.Relu: Elementwise.Relu(s, s); break;
+            case ActLayer.Sigmoid: Elementwise.Sigmoid(s, s); break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
         }
     }
+
+    private static GateActivation GateOf(ActLayer? activation) => activation switch
+    {
+        null => GateActivation.None,
+        ActLayer.Silu => GateActivation.Silu,
+        ActLayer.Gelu => GateActivation.Gelu,
+        ActLayer.Relu => GateActivation.Relu,
+        ActLayer.Sigmoid => GateActivation.Sigmoid,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
+    };
 
     /// <inheritdoc/>
     public Tensor SliceChannels(Tensor x, int start, int width)
@@ -71,18 +78,8 @@ public sealed partial class CpuBackend
     {
         int d = y.Shape[^1], ld = x.Shape[^1];
         int rows = (int)(y.Numel / d);
-        if (x.Numel / ld != rows || start + d > ld) throw new ArgumentException($"GateInPlace: gate {x.Shape} from channel {start} does not cover {y.Shape}.");
-        var ys = y.Span;
-        var xs = x.Span;
-        float[] gate = new float[d];
-        for (int r = 0; r < rows; r++)
-        {
-            var g = gate.AsSpan();
-            xs.Slice(r * ld + start, d).CopyTo(g);
-            if (activation is { } act) Activate(g, act);
-            var row = ys.Slice(r * d, d);
-            for (int i = 0; i < d; i++) row[i] *= g[i];
-        }
+        if (x.Numel / ld != rows || start < 0 || start + d > ld) throw new ArgumentException($"GateInPlace: gate {x.Shape} from channel {start} does not cover {y.Shape}.");
+        Elementwise.GateRows(rows, d, y.Span, x.Span[start..], ld, GateOf(activation));
     }
 
     /// <inheritdoc/>
