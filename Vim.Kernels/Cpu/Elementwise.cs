@@ -1,5 +1,6 @@
 // Elementwise maps over flat float spans of any length n: SiLU, softplus (threshold 20), exact GELU, ReLU,
-// sigmoid, add, scale and add-in-place; and a gate (y *= act(gate)) read from wider rows. Outputs may be the same memory as an input (in-place use).
+// sigmoid, add, scale and add-in-place; and a gate (y *= act(gate)) read from wider rows. Outputs may be the
+// same memory as an input (in-place use).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -257,7 +258,7 @@ public static unsafe class Elementwise
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Vector(Vector256<float> x) => Avx.Max(Vector256<float>.Zero, x);
 
-        public static float Scalar(float x) => float.IsNaN(x) ? x : MathF.Max(x, 0f);
+        public static float Scalar(float x) => x < 0f ? 0f : x; // as the vector: NaN and −0 pass through
     }
 
     private struct SigmoidOp : IUnaryOp
