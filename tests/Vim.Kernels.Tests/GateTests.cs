@@ -58,7 +58,7 @@ public class GateTests
     [Fact]
     public void ReluAndSigmoid_MatchDouble_WithNaNAndTails()
     {
-        float[] x = [.. MathTestsGrid(-100, 100, 10_007), float.NaN, float.NegativeInfinity, float.PositiveInfinity, -0f];
+        float[] x = [.. MathTests.Grid(-100, 100, 10_007), float.NaN, float.NegativeInfinity, float.PositiveInfinity, -0f];
         var relu = TestData.Poisoned(x.Length);
         var sigmoid = TestData.Poisoned(x.Length);
         Elementwise.Relu(x, relu);
@@ -66,7 +66,4 @@ public class GateTests
         Assert.Equal(x.Select(v => float.IsNaN(v) ? float.NaN : MathF.Max(v, 0f)).ToArray(), relu);
         Close.Check(x.Select(v => double.IsNaN(v) ? double.NaN : 1 / (1 + Math.Exp(-(double)v))).ToArray(), sigmoid, 1e-30, 1e-6, "sigmoid");
     }
-
-    private static float[] MathTestsGrid(double lo, double hi, int count) =>
-        Enumerable.Range(0, count).Select(i => (float)(lo + (hi - lo) * i / (count - 1))).ToArray();
 }

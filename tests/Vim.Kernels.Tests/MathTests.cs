@@ -28,7 +28,7 @@ public class MathTests
         return y;
     }
 
-    private static float[] Grid(double lo, double hi, int count)
+    internal static float[] Grid(double lo, double hi, int count)
     {
         var x = new float[count];
         for (int i = 0; i < count; i++)
