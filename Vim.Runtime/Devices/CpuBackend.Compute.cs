@@ -10,8 +10,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor Linear(Tensor x, Parameter weight, Parameter? bias)
     {
+        OpChecks.Linear(x, weight);
         int outF = weight.Shape[0], inF = weight.Shape[1];
-        if (x.Shape[^1] != inF) throw new ArgumentException($"Linear({weight.Name}): input {x.Shape} does not end in {inF}, the weight is {weight.Shape}.");
         int rows = (int)(x.Numel / inF);
         var dims = x.Shape.ToArray();
         dims[^1] = outF;
@@ -36,7 +36,7 @@ public sealed partial class CpuBackend
     {
         int b = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
         int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
-        int gh = (h - ph) / stride + 1, gw = (w - pw) / stride + 1;
+        var (gh, gw) = OpChecks.PatchEmbed(images, weight, stride);
         var y = Tensor.Empty(new Shape(b, gh * gw, d), Device);
         Kernels.Cpu.PatchEmbed.Forward(b, c, h, w, images.Span, Packed(weight), ph, pw, stride, bias.Value.Span, y.Span);
         return y;
@@ -45,6 +45,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor AddNorm(Tensor hidden, Tensor residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
     {
+        OpChecks.Norm("AddNorm", hidden, residual, weight, bias);
         int d = hidden.Shape[^1];
         var y = Tensor.Empty(hidden.Shape, Device);
         var rows = (int)(hidden.Numel / d);
@@ -57,6 +58,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor Norm(Tensor x, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
     {
+        OpChecks.Norm("Norm", x, null, weight, bias);
         int d = x.Shape[^1];
         var y = Tensor.Empty(x.Shape, Device);
         var rows = (int)(x.Numel / d);
@@ -69,6 +71,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public MambaBranch MambaPrepare(Tensor xz, int dInner, Parameter convWeight, Parameter? convBias, Parameter xProjWeight, Parameter dtProjWeight, int dState, bool reverse)
     {
+        OpChecks.MambaPrepare(xz, dInner, convWeight, xProjWeight, dtProjWeight, dState);
         int b = xz.Shape[0], l = xz.Shape[1], e = dInner, k = convWeight.Shape[^1];
         int r = dtProjWeight.Shape[1], rows = b * l, xdblWidth = xProjWeight.Shape[0];
         var u = Tensor.Empty(new Shape(b, l, e), Device);
@@ -84,6 +87,7 @@ public sealed partial class CpuBackend
     {
         int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
         int width = branch.XDbl.Shape[2];
+        OpChecks.ScanSteps(steps, l);
         float[] a = NegExp(aLog);
         var xdbl = branch.XDbl.Span;
         // Δ's low rank, B and C are columns 0.., R.. and R+N.. of x_dbl; z is the second half of each xz row: all read in place.
@@ -107,9 +111,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor InsertToken(Tensor tokens, Tensor token, int position)
     {
+        OpChecks.InsertToken(tokens, token, position);
         int b = tokens.Shape[0], m = tokens.Shape[1], d = tokens.Shape[2];
-        if (token.Numel != d) throw new ArgumentException($"InsertToken: token {token.Shape} does not have width {d}.");
-        if ((uint)position > (uint)m) throw new ArgumentOutOfRangeException(nameof(position), $"InsertToken: position {position} outside 0..{m}.");
         var y = Tensor.Empty(new Shape(b, m + 1, d), Device);
         var src = tokens.Span;
         var dst = y.Span;
@@ -127,8 +130,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void AddBroadcastInPlace(Tensor x, Tensor addend)
     {
-        int inner = (int)addend.Numel;
-        if (x.Numel % inner != 0) throw new ArgumentException($"AddBroadcast: {addend.Shape} does not broadcast over {x.Shape}.");
+        int inner = (int)OpChecks.AddBroadcast(x, addend);
         var s = x.Span;
         for (int start = 0; start < s.Length; start += inner) Elementwise.AddInPlace(s.Slice(start, inner), addend.Span);
     }
@@ -136,7 +138,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void AddInPlace(Tensor a, Tensor b)
     {
-        if (a.Numel != b.Numel) throw new ArgumentException($"AddInPlace: shapes {a.Shape} and {b.Shape} differ.");
+        OpChecks.AddInPlace(a, b);
         Elementwise.AddInPlace(a.Span, b.Span);
     }
 
@@ -146,7 +148,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void MultiplyLastAxisInPlace(Tensor a, Tensor v)
     {
-        int d = (int)v.Numel;
+        int d = OpChecks.MultiplyLastAxis(a, v);
         var s = a.Span;
         var scale = v.Span;
         // Only the optional layer scale (gamma) uses this; a plain loop is enough.
@@ -156,6 +158,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor SelectToken(Tensor x, int position)
     {
+        OpChecks.Tokens("SelectToken", x, position);
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
         for (int i = 0; i < b; i++) x.Span.Slice((i * l + position) * d, d).CopyTo(y.Span.Slice(i * d, d));
@@ -165,6 +168,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor MeanOfTwoTokens(Tensor x, int i, int j)
     {
+        OpChecks.Tokens("MeanOfTwoTokens", x, i, j);
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
         var s = x.Span;
@@ -179,6 +183,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor MeanOverTokens(Tensor x)
     {
+        OpChecks.Tokens("MeanOverTokens", x);
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
         Pooling.Mean(b, l, d, x.Span, y.Span);
@@ -188,6 +193,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor MaxOverTokens(Tensor x)
     {
+        OpChecks.Tokens("MaxOverTokens", x);
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2];
         var y = Tensor.Empty(new Shape(b, d), Device);
         Pooling.Max(b, l, d, x.Span, y.Span);

@@ -11,12 +11,10 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor Conv2d(Tensor x, bool channelFirstInput, Parameter weight, Parameter? bias, int stride, int padding)
     {
+        var (ho, wo) = OpChecks.Conv2d(x, channelFirstInput, weight, stride, padding);
         int o = weight.Shape[0], c = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3];
         int b = x.Shape[0];
         int h = channelFirstInput ? x.Shape[2] : x.Shape[1], w = channelFirstInput ? x.Shape[3] : x.Shape[2];
-        int xc = channelFirstInput ? x.Shape[1] : x.Shape[3];
-        if (x.Rank != 4 || xc != c) throw new ArgumentException($"Conv2d({weight.Name}): input {x.Shape} ({(channelFirstInput ? "B, C, H, W" : "B, H, W, C")}) does not have the weight's {c} input channels, weight {weight.Shape}.");
-        int ho = Kernels.Cpu.Conv2d.OutputSize(h, kh, stride, padding), wo = Kernels.Cpu.Conv2d.OutputSize(w, kw, stride, padding);
         var y = Tensor.Empty(new Shape(b, ho, wo, o), Device);
         Kernels.Cpu.Conv2d.Forward(b, c, h, w, x.Span, channelFirstInput, Packed(weight), kh, kw, stride, padding, bias is null ? default : bias.Value.Span, y.Span);
         return y;
@@ -25,9 +23,9 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor DepthwiseConv2d(Tensor x, Parameter weight, Parameter? bias)
     {
+        OpChecks.DepthwiseConv2d(x, weight);
         int c = weight.Shape[0], k = weight.Shape[^1];
         int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], ld = x.Shape[3];
-        if (ld < c) throw new ArgumentException($"DepthwiseConv2d({weight.Name}): input {x.Shape} has fewer than {c} channels.");
         var y = Tensor.Empty(new Shape(b, h, w, c), Device);
         Kernels.Cpu.DepthwiseConv2d.Forward(b, h, w, c, x.Span, ld, weight.Value.Span, k, bias is null ? default : bias.Value.Span, y.Span);
         return y;
@@ -61,8 +59,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor SliceChannels(Tensor x, int start, int width)
     {
+        OpChecks.SliceChannels(x, start, width);
         int ld = x.Shape[^1];
-        if (start < 0 || start + width > ld) throw new ArgumentException($"SliceChannels: channels {start}..{start + width} outside {x.Shape}.");
         var dims = x.Shape.ToArray();
         dims[^1] = width;
         var y = Tensor.Empty(new Shape(dims), Device);
@@ -76,15 +74,16 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void GateInPlace(Tensor y, Tensor x, int start, ActLayer? activation)
     {
+        OpChecks.GateInPlace(y, x, start);
         int d = y.Shape[^1], ld = x.Shape[^1];
         int rows = (int)(y.Numel / d);
-        if (x.Numel / ld != rows || start < 0 || start + d > ld) throw new ArgumentException($"GateInPlace: gate {x.Shape} from channel {start} does not cover {y.Shape}.");
         Elementwise.GateRows(rows, d, y.Span, x.Span[start..], ld, GateOf(activation));
     }
 
     /// <inheritdoc/>
     public Tensor CrossScan(Tensor u, Tensor proj, Tensor deltaRaw, Parameter dtBias, Parameter aLogs, Parameter ds, int dtRank, int dState, IReadOnlyList<int> traversals)
     {
+        OpChecks.CrossScan(u, proj, deltaRaw, dtBias, aLogs, ds, dtRank, dState, traversals);
         int b = u.Shape[0], h = u.Shape[1], w = u.Shape[2], d = u.Shape[3];
         var y = Tensor.Empty(u.Shape, Device);
         Span<int> t = stackalloc int[4];
@@ -126,8 +125,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void AddChannelFirstInPlace(Tensor x, Tensor pos)
     {
+        OpChecks.AddChannelFirst(x, pos);
         int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
-        if (pos.Numel != (long)c * h * w) throw new ArgumentException($"AddChannelFirst: {pos.Shape} does not match the map {x.Shape}.");
         var s = x.Span;
         var p = pos.Span;
         for (int n = 0; n < b; n++)
@@ -198,8 +197,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public (Tensor Proj, Tensor DeltaRaw) DirectionProjections(Tensor u, Parameter xProjWeight, Parameter dtProjsWeight)
     {
+        OpChecks.DirectionProjections(u, xProjWeight, dtProjsWeight);
         int k = xProjWeight.Shape[0], width = xProjWeight.Shape[1], d = xProjWeight.Shape[2], r = dtProjsWeight.Shape[2];
-        if (u.Shape[^1] != d) throw new ArgumentException($"DirectionProjections({xProjWeight.Name}): input {u.Shape} does not end in d_inner {d}.");
         int rows = (int)(u.Numel / d);
         var dims = u.Shape.ToArray();
         dims[^1] = k * width;

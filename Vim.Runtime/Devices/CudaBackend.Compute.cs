@@ -10,8 +10,8 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor Linear(Tensor x, Parameter weight, Parameter? bias)
     {
+        OpChecks.Linear(x, weight);
         int outF = weight.Shape[0], inF = weight.Shape[1];
-        if (x.Shape[^1] != inF) throw new ArgumentException($"Linear({weight.Name}): input {x.Shape} does not end in {inF}, the weight is {weight.Shape}.");
         long rows = x.Numel / inF;
         var dims = x.Shape.ToArray();
         dims[^1] = outF;
@@ -39,9 +39,7 @@ public sealed unsafe partial class CudaBackend
     {
         int b = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
         int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
-        if (weight.Shape[1] != c) throw new ArgumentException($"PatchEmbed: images {images.Shape} have {c} channels, the weight {weight.Shape} expects {weight.Shape[1]}.");
-        if (h < ph || w < pw) throw new ArgumentException($"PatchEmbed: image {h}x{w} is smaller than the patch {ph}x{pw}.");
-        int gh = (h - ph) / stride + 1, gw = (w - pw) / stride + 1;
+        var (gh, gw) = OpChecks.PatchEmbed(images, weight, stride);
         var y = Allocate(new Shape(b, gh * gw, d));
         var p = new VimPatchEmbedParams
         {
@@ -55,12 +53,16 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor AddNorm(Tensor hidden, Tensor residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
     {
-        if (hidden.Numel != residual.Numel) throw new ArgumentException($"AddNorm: hidden {hidden.Shape} and residual {residual.Shape} differ.");
+        OpChecks.Norm("AddNorm", hidden, residual, weight, bias);
         return RunNorm(hidden, Ptr(residual), kind, weight, bias, epsilon, "AddNorm");
     }
 
     /// <inheritdoc/>
-    public Tensor Norm(Tensor x, NormKind kind, Parameter weight, Parameter? bias, float epsilon) => RunNorm(x, null, kind, weight, bias, epsilon, "Norm");
+    public Tensor Norm(Tensor x, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
+    {
+        OpChecks.Norm("Norm", x, null, weight, bias);
+        return RunNorm(x, null, kind, weight, bias, epsilon, "Norm");
+    }
 
     private Tensor RunNorm(Tensor x, float* residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon, string operation)
     {
@@ -78,9 +80,9 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public MambaBranch MambaPrepare(Tensor xz, int dInner, Parameter convWeight, Parameter? convBias, Parameter xProjWeight, Parameter dtProjWeight, int dState, bool reverse)
     {
+        OpChecks.MambaPrepare(xz, dInner, convWeight, xProjWeight, dtProjWeight, dState);
         int b = xz.Shape[0], l = xz.Shape[1], e = dInner, k = convWeight.Shape[^1];
         int r = dtProjWeight.Shape[1], width = xProjWeight.Shape[0];
-        if (xz.Shape[2] != 2 * e) throw new ArgumentException($"MambaPrepare: xz {xz.Shape} is not (B, L, 2·{e}).");
         long rows = (long)b * l;
         var u = Allocate(new Shape(b, l, e));
         var xDbl = Allocate(new Shape(b, l, width));
@@ -150,8 +152,7 @@ public sealed unsafe partial class CudaBackend
     {
         int b = xz.Shape[0], l = xz.Shape[1], e = branch.U.Shape[2], n = branch.DState, r = branch.DtRank;
         int width = branch.XDbl.Shape[2];
-        int t = steps ?? l;
-        if (t < 0 || t > l) throw new ArgumentOutOfRangeException(nameof(steps), $"MambaScan: steps {t} outside 0..L={l}.");
+        int t = OpChecks.ScanSteps(steps, l);
         if (t == 0) return;
         long first = reverse ? l - t : 0;
         // The branch's own precision decides (its tensors hold bf16 when MambaPrepare ran in bf16 mode), not the current setting.
@@ -227,9 +228,8 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor InsertToken(Tensor tokens, Tensor token, int position)
     {
+        OpChecks.InsertToken(tokens, token, position);
         int b = tokens.Shape[0], m = tokens.Shape[1], d = tokens.Shape[2];
-        if (token.Numel != d) throw new ArgumentException($"InsertToken: token {token.Shape} does not have width {d}.");
-        if ((uint)position > (uint)m) throw new ArgumentOutOfRangeException(nameof(position), $"InsertToken: position {position} outside 0..{m}.");
         var y = Allocate(new Shape(b, m + 1, d));
         Check(NativeMethods.InsertToken(_stream, Ptr(tokens), Ptr(token), Ptr(y), b, m, d, position), "InsertToken");
         return y;
@@ -238,15 +238,14 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public void AddBroadcastInPlace(Tensor x, Tensor addend)
     {
-        long inner = addend.Numel;
-        if (inner == 0 || x.Numel % inner != 0) throw new ArgumentException($"AddBroadcast: {addend.Shape} does not broadcast over {x.Shape}.");
+        long inner = OpChecks.AddBroadcast(x, addend);
         Check(NativeMethods.AddBroadcast(_stream, Ptr(x), Ptr(addend), x.Numel / inner, inner), "AddBroadcastInPlace");
     }
 
     /// <inheritdoc/>
     public void AddInPlace(Tensor a, Tensor b)
     {
-        if (a.Numel != b.Numel) throw new ArgumentException($"AddInPlace: shapes {a.Shape} and {b.Shape} differ.");
+        OpChecks.AddInPlace(a, b);
         Check(NativeMethods.Add(_stream, Ptr(a), Ptr(b), a.Numel), "AddInPlace");
     }
 
@@ -256,8 +255,7 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public void MultiplyLastAxisInPlace(Tensor a, Tensor v)
     {
-        int d = (int)v.Numel;
-        if (d == 0 || a.Numel % d != 0) throw new ArgumentException($"MultiplyLastAxis: {v.Shape} does not match the last axis of {a.Shape}.");
+        int d = OpChecks.MultiplyLastAxis(a, v);
         Check(NativeMethods.MulLastAxis(_stream, Ptr(a), Ptr(v), a.Numel / d, d), "MultiplyLastAxisInPlace");
     }
 
@@ -270,16 +268,32 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    public Tensor SelectToken(Tensor x, int position) => Pool(VimPoolKind.Select, x, position, 0, "SelectToken");
+    public Tensor SelectToken(Tensor x, int position)
+    {
+        OpChecks.Tokens("SelectToken", x, position);
+        return Pool(VimPoolKind.Select, x, position, 0, "SelectToken");
+    }
 
     /// <inheritdoc/>
-    public Tensor MeanOfTwoTokens(Tensor x, int i, int j) => Pool(VimPoolKind.MeanTwo, x, i, j, "MeanOfTwoTokens");
+    public Tensor MeanOfTwoTokens(Tensor x, int i, int j)
+    {
+        OpChecks.Tokens("MeanOfTwoTokens", x, i, j);
+        return Pool(VimPoolKind.MeanTwo, x, i, j, "MeanOfTwoTokens");
+    }
 
     /// <inheritdoc/>
-    public Tensor MeanOverTokens(Tensor x) => Pool(VimPoolKind.Mean, x, 0, 0, "MeanOverTokens");
+    public Tensor MeanOverTokens(Tensor x)
+    {
+        OpChecks.Tokens("MeanOverTokens", x);
+        return Pool(VimPoolKind.Mean, x, 0, 0, "MeanOverTokens");
+    }
 
     /// <inheritdoc/>
-    public Tensor MaxOverTokens(Tensor x) => Pool(VimPoolKind.Max, x, 0, 0, "MaxOverTokens");
+    public Tensor MaxOverTokens(Tensor x)
+    {
+        OpChecks.Tokens("MaxOverTokens", x);
+        return Pool(VimPoolKind.Max, x, 0, 0, "MaxOverTokens");
+    }
 
     /// <inheritdoc/>
     public void RopeInPlace(Tensor x, Tensor cos, Tensor sin)

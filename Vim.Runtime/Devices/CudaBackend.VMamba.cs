@@ -13,14 +13,10 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor Conv2d(Tensor x, bool channelFirstInput, Parameter weight, Parameter? bias, int stride, int padding)
     {
+        var (ho, wo) = OpChecks.Conv2d(x, channelFirstInput, weight, stride, padding);
         int o = weight.Shape[0], c = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3];
         int b = x.Shape[0];
         int h = channelFirstInput ? x.Shape[2] : x.Shape[1], w = channelFirstInput ? x.Shape[3] : x.Shape[2];
-        int xc = channelFirstInput ? x.Shape[1] : x.Shape[3];
-        if (x.Rank != 4 || xc != c) throw new ArgumentException($"Conv2d({weight.Name}): input {x.Shape} ({(channelFirstInput ? "B, C, H, W" : "B, H, W, C")}) does not have the weight's {c} input channels, weight {weight.Shape}.");
-        if (stride <= 0 || padding < 0) throw new ArgumentException($"Conv2d({weight.Name}): stride {stride} and padding {padding} must be positive and non-negative.");
-        if (h + 2 * padding < kh || w + 2 * padding < kw) throw new ArgumentException($"Conv2d({weight.Name}): input {h}x{w} is too small for kernel {kh}x{kw} with padding {padding}.");
-        int ho = (h + 2 * padding - kh) / stride + 1, wo = (w + 2 * padding - kw) / stride + 1;
         var y = Allocate(new Shape(b, ho, wo, o));
         var p = new VimConv2dParams
         {
@@ -35,9 +31,9 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor DepthwiseConv2d(Tensor x, Parameter weight, Parameter? bias)
     {
+        OpChecks.DepthwiseConv2d(x, weight);
         int c = weight.Shape[0], k = weight.Shape[^1];
         int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], ld = x.Shape[3];
-        if (ld < c) throw new ArgumentException($"DepthwiseConv2d({weight.Name}): input {x.Shape} has fewer than {c} channels.");
         var y = Allocate(new Shape(b, h, w, c));
         var p = new VimDepthwiseConv2dParams
         {
@@ -63,8 +59,8 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor SliceChannels(Tensor x, int start, int width)
     {
+        OpChecks.SliceChannels(x, start, width);
         int ld = x.Shape[^1];
-        if (start < 0 || width <= 0 || start + width > ld) throw new ArgumentException($"SliceChannels: channels {start}..{start + width} outside {x.Shape}.");
         var dims = x.Shape.ToArray();
         dims[^1] = width;
         var y = Allocate(new Shape(dims));
@@ -75,9 +71,9 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public void GateInPlace(Tensor y, Tensor x, int start, ActLayer? activation)
     {
+        OpChecks.GateInPlace(y, x, start);
         int d = y.Shape[^1], ld = x.Shape[^1];
         long rows = y.Numel / d;
-        if (x.Numel / ld != rows || start < 0 || start + d > ld) throw new ArgumentException($"GateInPlace: gate {x.Shape} from channel {start} does not cover {y.Shape}.");
         var kind = activation is { } act ? Kind(act) : VimActivationKind.Identity;
         Check(NativeMethods.Gate(_stream, Ptr(y), Ptr(x), ld, rows, d, start, kind), "GateInPlace");
     }
@@ -85,15 +81,8 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor CrossScan(Tensor u, Tensor proj, Tensor deltaRaw, Parameter dtBias, Parameter aLogs, Parameter ds, int dtRank, int dState, IReadOnlyList<int> traversals)
     {
-        ArgumentNullException.ThrowIfNull(traversals);
-        if (traversals.Count != 4) throw new ArgumentException($"CrossScan: expected 4 traversals, got {traversals.Count}.", nameof(traversals));
+        OpChecks.CrossScan(u, proj, deltaRaw, dtBias, aLogs, ds, dtRank, dState, traversals);
         int b = u.Shape[0], h = u.Shape[1], w = u.Shape[2], d = u.Shape[3];
-        long rows = (long)b * h * w;
-        int projWidth = 4 * (dtRank + 2 * dState);
-        if (proj.Numel != rows * projWidth) throw new ArgumentException($"CrossScan: proj {proj.Shape} is not (B, H, W, 4(R+2N) = {projWidth}) for u {u.Shape}.");
-        if (deltaRaw.Numel != rows * 4 * d) throw new ArgumentException($"CrossScan: Δraw {deltaRaw.Shape} is not (B, H, W, 4D = {4 * d}) for u {u.Shape}.");
-        if (dtBias.Shape.Numel != 4L * d || ds.Shape.Numel != 4L * d || aLogs.Shape.Numel != 4L * d * dState)
-            throw new ArgumentException($"CrossScan: dt bias {dtBias.Shape}, Ds {ds.Shape} or A_logs {aLogs.Shape} do not match 4D = {4 * d}, N = {dState}.");
         var y = Allocate(u.Shape);
         var p = new VimCrossScanParams
         {
@@ -117,8 +106,8 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public void AddChannelFirstInPlace(Tensor x, Tensor pos)
     {
+        OpChecks.AddChannelFirst(x, pos);
         int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
-        if (pos.Numel != (long)c * h * w) throw new ArgumentException($"AddChannelFirst: {pos.Shape} does not match the map {x.Shape}.");
         Check(NativeMethods.AddChannelFirst(_stream, Ptr(x), Ptr(pos), b, h, w, c), "AddChannelFirstInPlace");
     }
 
@@ -151,10 +140,8 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public (Tensor Proj, Tensor DeltaRaw) DirectionProjections(Tensor u, Parameter xProjWeight, Parameter dtProjsWeight)
     {
+        OpChecks.DirectionProjections(u, xProjWeight, dtProjsWeight);
         int k = xProjWeight.Shape[0], width = xProjWeight.Shape[1], d = xProjWeight.Shape[2], r = dtProjsWeight.Shape[2];
-        if (u.Shape[^1] != d) throw new ArgumentException($"DirectionProjections({xProjWeight.Name}): input {u.Shape} does not end in d_inner {d}.");
-        if (dtProjsWeight.Shape[0] != k || dtProjsWeight.Shape[1] != d || r > width)
-            throw new ArgumentException($"DirectionProjections({dtProjsWeight.Name}): {dtProjsWeight.Shape} is not ({k}, {d}, R ≤ {width}).");
         long rows = u.Numel / d;
         var dims = u.Shape.ToArray();
         dims[^1] = k * width;
