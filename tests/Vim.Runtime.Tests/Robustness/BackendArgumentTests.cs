@@ -1,5 +1,4 @@
 using Vim.Runtime.Devices;
-using Vim.Runtime.Tests.Cuda;
 
 namespace Vim.Runtime.Tests.Robustness;
 
@@ -11,13 +10,4 @@ public class BackendArgumentTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void Cpu_RefusesWrongArguments(string name) => new BackendArgumentCases(Backends.For(Device.Cpu)).Check(name);
-}
-
-/// <summary>The same cases on the GPU: the same rules and messages (OpChecks), checked before any kernel reads the tensors.</summary>
-[Collection(CudaCollection.Name)]
-public class CudaBackendArgumentTests
-{
-    [Theory]
-    [MemberData(nameof(BackendArgumentTests.Cases), MemberType = typeof(BackendArgumentTests))]
-    public void Cuda_RefusesWrongArguments(string name) => new BackendArgumentCases(CudaTestSupport.Require()).Check(name);
 }
