@@ -20,16 +20,12 @@ public sealed partial class CpuBackend
         return y;
     }
 
-    private static PackedMatrix Packed(Parameter weight)
+    // Weights are constant between loads: pack once per parameter version (the GEMM's B panels).
+    private static PackedMatrix Packed(Parameter weight) => weight.Derived(static w =>
     {
-        // Weights are constant between loads: pack once per parameter version (the GEMM's B panels).
-        if (weight.BackendCache is PackedMatrix packed && weight.CacheVersion == weight.Version) return packed;
-        int n = weight.Shape[0], k = (int)(weight.Shape.Numel / n);
-        packed = Gemm.Pack(weight.Value.Span, n, k, k);
-        weight.BackendCache = packed;
-        weight.CacheVersion = weight.Version;
-        return packed;
-    }
+        int n = w.Shape[0], k = (int)(w.Shape.Numel / n);
+        return Gemm.Pack(w.Value.Span, n, k, k);
+    });
 
     /// <inheritdoc/>
     public Tensor PatchEmbed(Tensor images, Parameter weight, Parameter bias, int stride)
@@ -96,17 +92,14 @@ public sealed partial class CpuBackend
             xdbl[r..], xdbl[(r + n)..], width, dSkip.Value.Span, xz.Span[e..], 2 * e, output.Span, scale, accumulate, reverse, steps);
     }
 
-    private static float[] NegExp(Parameter aLog)
+    // A = −exp(A_log) in fp32 (mamba_simple.py); cached per parameter version.
+    private static float[] NegExp(Parameter aLog) => aLog.Derived(static p =>
     {
-        // A = −exp(A_log) in fp32 (mamba_simple.py); cached per parameter version.
-        if (aLog.BackendCache is float[] cached && aLog.CacheVersion == aLog.Version) return cached;
-        var values = aLog.Value.Span;
+        var values = p.Value.Span;
         var a = new float[values.Length];
         for (int i = 0; i < a.Length; i++) a[i] = -MathF.Exp(values[i]);
-        aLog.BackendCache = a;
-        aLog.CacheVersion = aLog.Version;
         return a;
-    }
+    });
 
     /// <inheritdoc/>
     public Tensor InsertToken(Tensor tokens, Tensor token, int position)

@@ -198,29 +198,25 @@ public sealed partial class CpuBackend
     public (Tensor Proj, Tensor DeltaRaw) DirectionProjections(Tensor u, Parameter xProjWeight, Parameter dtProjsWeight)
     {
         OpChecks.DirectionProjections(u, xProjWeight, dtProjsWeight);
-        int k = xProjWeight.Shape[0], width = xProjWeight.Shape[1], d = xProjWeight.Shape[2], r = dtProjsWeight.Shape[2];
+        int k = xProjWeight.Shape[0], width = xProjWeight.Shape[1], d = xProjWeight.Shape[2];
         int rows = (int)(u.Numel / d);
         var dims = u.Shape.ToArray();
         dims[^1] = k * width;
         var proj = Tensor.Empty(new Shape(dims), Device);
         // One GEMM for all four directions: x_proj_weight (K, R+2N, D) is row-major (K·(R+2N), D).
-        if (xProjWeight.BackendCache is not PackedMatrix xPacked || xProjWeight.CacheVersion != xProjWeight.Version)
-        {
-            xPacked = Gemm.Pack(xProjWeight.Value.Span, k * width, d, d);
-            xProjWeight.BackendCache = xPacked;
-            xProjWeight.CacheVersion = xProjWeight.Version;
-        }
+        var xPacked = xProjWeight.Derived(static w => Gemm.Pack(w.Value.Span, w.Shape[0] * w.Shape[1], w.Shape[2], w.Shape[2]));
         Gemm.Multiply(rows, u.Span, d, xPacked, proj.Span, k * width, default, accumulate: false);
 
         dims[^1] = k * d;
         var delta = Tensor.Empty(new Shape(dims), Device);
-        if (dtProjsWeight.BackendCache is not PackedMatrix[] dtPacked || dtProjsWeight.CacheVersion != dtProjsWeight.Version)
+        // dt_projs_weight (K, D, R): one packed (D, R) weight per direction.
+        var dtPacked = dtProjsWeight.Derived(static w =>
         {
-            dtPacked = new PackedMatrix[k];
-            for (int i = 0; i < k; i++) dtPacked[i] = Gemm.Pack(dtProjsWeight.Value.Span.Slice(i * d * r, d * r), d, r, r);
-            dtProjsWeight.BackendCache = dtPacked;
-            dtProjsWeight.CacheVersion = dtProjsWeight.Version;
-        }
+            int k = w.Shape[0], d = w.Shape[1], r = w.Shape[2];
+            var packed = new PackedMatrix[k];
+            for (int i = 0; i < k; i++) packed[i] = Gemm.Pack(w.Value.Span.Slice(i * d * r, d * r), d, r, r);
+            return packed;
+        });
         // Δraw_k = proj[..., k(R+2N) : k(R+2N)+R] · dt_projs_weight[k]ᵀ, read in place through the row stride and written at column k·D.
         for (int i = 0; i < k; i++)
         {

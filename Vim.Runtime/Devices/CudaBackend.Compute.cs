@@ -213,16 +213,14 @@ public sealed unsafe partial class CudaBackend
         Check(NativeMethods.SelectiveScan(_stream, &p), "MambaScan (bf16)");
     }
 
-    private Tensor NegExp(Parameter aLog)
+    // A = −exp(A_log) in fp32 (mamba_simple.py), computed on the host exactly as the CPU backend does; cached per parameter version.
+    private Tensor NegExp(Parameter aLog) => aLog.Derived(_makeNegExp, static a => !a.IsDisposed);
+
+    private Tensor MakeNegExp(Parameter aLog)
     {
-        // A = −exp(A_log) in fp32 (mamba_simple.py), computed on the host exactly as the CPU backend does; cached per parameter version.
-        if (aLog.BackendCache is Tensor cached && aLog.CacheVersion == aLog.Version && !cached.IsDisposed) return cached;
         float[] values = Download(aLog.Value);
         for (int i = 0; i < values.Length; i++) values[i] = -MathF.Exp(values[i]);
-        var a = Upload(values, aLog.Shape);
-        aLog.BackendCache = a;
-        aLog.CacheVersion = aLog.Version;
-        return a;
+        return Upload(values, aLog.Shape);
     }
 
     /// <inheritdoc/>

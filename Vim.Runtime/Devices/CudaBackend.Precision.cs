@@ -39,20 +39,16 @@ public sealed unsafe partial class CudaBackend
         public Tensor Storage { get; } = storage;
     }
 
-    private void* Bf16Weight(Parameter weight)
+    private void* Bf16Weight(Parameter weight) => Ptr(weight.Derived(_makeBf16Copy, _bf16CopyUsable).Storage);
+
+    private Bf16Copy MakeBf16Copy(Parameter weight)
     {
-        if (weight.BackendCache is Bf16Copy cached && weight.CacheVersion == weight.Version && !cached.Storage.IsDisposed && cached.Storage.Device == Device)
-        {
-            return Ptr(cached.Storage);
-        }
         var storage = AllocateHalves(weight.Value.Numel);
         long count = weight.Value.Numel;
         Convert(Ptr(weight.Value), VimDtype.F32, count, Ptr(storage), VimDtype.Bf16, count, 1, count, $"bf16 copy of {weight.Name}");
-        // The cache replaces any other backend's derived form; a stale one is rebuilt from the version check.
+        // The copy replaces any other derived form; a stale bf16 copy is released here rather than left to the finaliser.
         (weight.BackendCache as Bf16Copy)?.Storage.Dispose();
-        weight.BackendCache = new Bf16Copy(storage);
-        weight.CacheVersion = weight.Version;
-        return Ptr(storage);
+        return new Bf16Copy(storage);
     }
 
     /// <summary>Device storage for <paramref name="count"/> 16-bit values (a float tensor of half the length).</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Vim.Kernels.Native;
+using Vim.Runtime.Modules;
 using Vim.Runtime.Tensors;
 
 namespace Vim.Runtime.Devices;
@@ -17,12 +18,20 @@ public sealed unsafe partial class CudaBackend : IBackend
     private static string? _unavailable;
     private readonly nint _stream;
 
+    // The makers of the parameters' derived forms (Parameter.Derived), made once so a cache hit allocates nothing.
+    private readonly Func<Parameter, Tensor> _makeNegExp;
+    private readonly Func<Parameter, Bf16Copy> _makeBf16Copy;
+    private readonly Func<Bf16Copy, bool> _bf16CopyUsable;
+
     private CudaBackend(Device device, nint stream, string name, long totalMemory)
     {
         Device = device;
         _stream = stream;
         DeviceName = name;
         TotalMemory = totalMemory;
+        _makeNegExp = MakeNegExp;
+        _makeBf16Copy = MakeBf16Copy;
+        _bf16CopyUsable = copy => !copy.Storage.IsDisposed && copy.Storage.Device == Device;
     }
 
     /// <inheritdoc/>

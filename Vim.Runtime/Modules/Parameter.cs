@@ -38,6 +38,21 @@ public sealed class Parameter
     /// <summary>The <see cref="Version"/> that <see cref="BackendCache"/> was computed from.</summary>
     internal int CacheVersion { get; set; } = -1;
 
+    /// <summary>
+    /// A backend's derived form of the value (a packed weight, −exp(A_log), a bf16 copy): the cached one while the value
+    /// is unchanged and <paramref name="usable"/> (when given) accepts it, else a new one from <paramref name="make"/>,
+    /// which then replaces it. <paramref name="make"/> sees the parameter with the old form still in
+    /// <see cref="BackendCache"/>, for a backend that must release it.
+    /// </summary>
+    internal T Derived<T>(Func<Parameter, T> make, Func<T, bool>? usable = null) where T : class
+    {
+        if (BackendCache is T cached && CacheVersion == Version && (usable is null || usable(cached))) return cached;
+        var made = make(this);
+        BackendCache = made;
+        CacheVersion = Version;
+        return made;
+    }
+
     /// <summary>The current value.</summary>
     /// <exception cref="ArgumentException">A new value has another shape.</exception>
     public Tensor Value

@@ -46,6 +46,20 @@ public class DigitsTests
         TestContext.Current.TestOutputHelper?.WriteLine($"digits: {correct}/{count} correct, logits rel L2 {error:E2}");
     }
 
+    [Fact]
+    public void CheckpointLoadedAfterAPass_ReplacesTheWeightsTheBackendDerived()
+    {
+        // The first pass packs the fresh weights and computes −exp(A_log); the load must invalidate both.
+        var model = Models.Create("vim_digits_patch8_32");
+        const int count = 8;
+        using var input = Tensor.FromArray(Preprocess(TestSet.Value["raw"].Span, count), count, 3, 32, 32);
+        model.Forward(input).Dispose();
+        model.LoadCheckpoint(Parity.DataPath("Checkpoints", "Data", "digits.pth"));
+        using var logits = model.Forward(input);
+        double error = Parity.RelativeL2(logits.Span, TestSet.Value["logits"].Span[..(count * 10)]);
+        Assert.True(error <= Parity.Bound, $"after a pass on fresh weights, the loaded checkpoint's logits are {error:E2} from the official numbers");
+    }
+
     /// <summary>shared/data/digits/README.md: x = raw/16, 8×8 → 32×32 nearest, 3 channels, (x − 0.5)/0.5, all in float32.</summary>
     private static float[] Preprocess(ReadOnlySpan<float> raw, int count)
     {

@@ -1,0 +1,51 @@
+using Vim.Runtime.Devices;
+using Vim.Runtime.Modules;
+using Vim.Runtime.Tensors;
+
+namespace Vim.Runtime.Tests.Modules;
+
+/// <summary>Parameter.Derived: a backend's derived form is made once per value and made again when the value changes.</summary>
+public class ParameterDerivedTests
+{
+    private static Parameter Weight() => new("w", new Shape(2, 3), ParameterInit.Zeros, Device.Cpu, isBuffer: false);
+
+    [Fact]
+    public void TheFormIsMadeOnceWhileTheValueIsUnchanged()
+    {
+        var p = Weight();
+        int made = 0;
+        object first = p.Derived(_ => { made++; return new object(); });
+        object second = p.Derived(_ => { made++; return new object(); });
+        Assert.Same(first, second);
+        Assert.Equal(1, made);
+    }
+
+    [Fact]
+    public void ANewValueOrAnInPlaceChangeMakesItAgain()
+    {
+        var p = Weight();
+        float[] Sum(Parameter q) => [q.Value.Span.ToArray().Sum()];
+        Assert.Equal(0f, p.Derived(Sum)[0]);
+
+        p.Value = Tensor.FromArray([1, 2, 3, 4, 5, 6], 2, 3);
+        Assert.Equal(21f, p.Derived(Sum)[0]);
+
+        p.Value.Span[0] = 11;
+        Assert.Equal(21f, p.Derived(Sum)[0]); // not yet told
+        p.MarkChanged();
+        Assert.Equal(31f, p.Derived(Sum)[0]);
+    }
+
+    [Fact]
+    public void AFormTheBackendRejectsOrOfAnotherTypeIsReplaced()
+    {
+        var p = Weight();
+        var kept = p.Derived(_ => new List<int> { 1 });
+        Assert.Same(kept, p.Derived(_ => new List<int> { 2 }, usable: _ => true));
+        var remade = p.Derived(_ => new List<int> { 3 }, usable: _ => false);
+        Assert.Equal([3], remade);
+        // Another backend's form (another type) in the slot: this one makes its own.
+        Assert.Equal("four", p.Derived(_ => "four"));
+        Assert.Equal([5], p.Derived(_ => new List<int> { 5 }));
+    }
+}
