@@ -30,9 +30,9 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public Tensor PatchEmbed(Tensor images, Parameter weight, Parameter bias, int stride)
     {
+        var (gh, gw) = OpChecks.PatchEmbed(images, weight, stride);
         int b = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
         int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
-        var (gh, gw) = OpChecks.PatchEmbed(images, weight, stride);
         var y = Tensor.Empty(new Shape(b, gh * gw, d), Device);
         Kernels.Cpu.PatchEmbed.Forward(b, c, h, w, images.Span, Packed(weight), ph, pw, stride, bias.Value.Span, y.Span);
         return y;

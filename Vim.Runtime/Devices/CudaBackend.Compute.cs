@@ -37,9 +37,9 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc/>
     public Tensor PatchEmbed(Tensor images, Parameter weight, Parameter bias, int stride)
     {
+        var (gh, gw) = OpChecks.PatchEmbed(images, weight, stride);
         int b = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
         int d = weight.Shape[0], ph = weight.Shape[2], pw = weight.Shape[3];
-        var (gh, gw) = OpChecks.PatchEmbed(images, weight, stride);
         var y = Allocate(new Shape(b, gh * gw, d));
         var p = new VimPatchEmbedParams
         {

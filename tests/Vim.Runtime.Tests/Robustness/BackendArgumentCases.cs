@@ -19,7 +19,7 @@ internal sealed class BackendArgumentCases(IBackend backend)
 
     public static readonly string[] Names =
     [
-        "Linear", "PatchEmbed.Channels", "PatchEmbed.Stride", "PatchEmbed.Small", "AddNorm.Residual", "Norm.Weight", "MambaPrepare.Xz",
+        "Linear", "PatchEmbed.Rank", "PatchEmbed.Channels", "PatchEmbed.Stride", "PatchEmbed.Small", "AddNorm.Residual", "Norm.Weight", "MambaPrepare.Xz",
         "MambaPrepare.XProj", "MambaScan.Steps", "InsertToken.Width", "InsertToken.Position", "AddBroadcast", "AddInPlace",
         "MultiplyLastAxis", "SelectToken", "MeanOfTwoTokens", "MeanOverTokens.Rank", "Conv2d.Channels", "Conv2d.Stride", "Conv2d.Small",
         "DepthwiseConv2d", "SliceChannels.Outside", "SliceChannels.Empty", "GateInPlace", "CrossScan.Traversals", "CrossScan.Proj",
@@ -69,6 +69,8 @@ internal sealed class BackendArgumentCases(IBackend backend)
         {
             case "Linear":
                 return new(() => backend.Linear(T(2, 5), P("w", 3, 4), null), arg, ["Linear(w)", "(2, 5)", "does not end in 4"]);
+            case "PatchEmbed.Rank":
+                return new(() => backend.PatchEmbed(T(3, 8, 8), P("w", 4, 3, 4, 4), P("b", 4), 4), arg, ["PatchEmbed", "(3, 8, 8)", "(B, C, H, W)"]);
             case "PatchEmbed.Channels":
                 return new(() => backend.PatchEmbed(T(1, 2, 8, 8), P("w", 4, 3, 4, 4), P("b", 4), 4), arg, ["PatchEmbed", "(1, 2, 8, 8)", "have 2 channels", "expects 3"]);
             case "PatchEmbed.Stride":
