@@ -38,7 +38,7 @@ internal static class OpChecks
         if (d == 0) throw new ArgumentException($"{operation}: input {x.Shape} has no last axis to normalise.");
         if (residual is not null && residual.Numel != x.Numel) throw new ArgumentException($"{operation}: hidden {x.Shape} and residual {residual.Shape} differ.");
         if (weight.Shape.Numel != d || (bias is not null && bias.Shape.Numel != d))
-            throw new ArgumentException($"{operation}({weight.Name}): weight {weight.Shape}{(bias is null ? "" : $" and bias {bias.Shape}")} do not match the width {d} of {x.Shape}.");
+            throw new ArgumentException($"{operation}({weight.Name}): {(bias is null ? $"weight {weight.Shape} does" : $"weight {weight.Shape} and bias {bias.Shape} do")} not match the width {d} of {x.Shape}.");
     }
 
     /// <summary>MambaPrepare: xz is (B, L, 2E); conv1d (E, 1, K); x_proj (R + 2N, E) for dt_proj (E, R).</summary>
