@@ -34,9 +34,11 @@ public sealed unsafe partial class CudaBackend
     private static readonly object BranchMark = new();
 
     /// <summary>A parameter's bf16 copy on this device, cached per parameter version.</summary>
-    private sealed class Bf16Copy(Tensor storage)
+    private sealed class Bf16Copy(Tensor storage) : IDisposable
     {
         public Tensor Storage { get; } = storage;
+
+        public void Dispose() => Storage.Dispose();
     }
 
     private void* Bf16Weight(Parameter weight) => Ptr(weight.Derived(_makeBf16Copy, _bf16CopyUsable).Storage);
@@ -46,8 +48,6 @@ public sealed unsafe partial class CudaBackend
         var storage = AllocateHalves(weight.Value.Numel);
         long count = weight.Value.Numel;
         Convert(Ptr(weight.Value), VimDtype.F32, count, Ptr(storage), VimDtype.Bf16, count, 1, count, $"bf16 copy of {weight.Name}");
-        // The copy replaces any other derived form; a stale bf16 copy is released here rather than left to the finaliser.
-        (weight.BackendCache as Bf16Copy)?.Storage.Dispose();
         return new Bf16Copy(storage);
     }
 

@@ -41,16 +41,24 @@ public sealed class Parameter
     /// <summary>
     /// A backend's derived form of the value (a packed weight, −exp(A_log), a bf16 copy): the cached one while the value
     /// is unchanged and <paramref name="usable"/> (when given) accepts it, else a new one from <paramref name="make"/>,
-    /// which then replaces it. <paramref name="make"/> sees the parameter with the old form still in
-    /// <see cref="BackendCache"/>, for a backend that must release it.
+    /// which then replaces it. A replaced form that holds resources (device memory) is disposed at once.
     /// </summary>
     internal T Derived<T>(Func<Parameter, T> make, Func<T, bool>? usable = null) where T : class
     {
         if (BackendCache is T cached && CacheVersion == Version && (usable is null || usable(cached))) return cached;
         var made = make(this);
+        ReleaseCache();
         BackendCache = made;
         CacheVersion = Version;
         return made;
+    }
+
+    // The GPU's forms free their device memory in CudaStorage's stream order, so work already queued with them
+    // finishes first; without this they would wait for the finaliser.
+    private void ReleaseCache()
+    {
+        (BackendCache as IDisposable)?.Dispose();
+        BackendCache = null;
     }
 
     /// <summary>The current value.</summary>
@@ -73,7 +81,7 @@ public sealed class Parameter
     public void MarkChanged()
     {
         Version++;
-        BackendCache = null;
+        ReleaseCache();
     }
 
     internal void MoveTo(Device device)

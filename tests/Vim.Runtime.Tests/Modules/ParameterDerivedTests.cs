@@ -48,4 +48,47 @@ public class ParameterDerivedTests
         Assert.Equal("four", p.Derived(_ => "four"));
         Assert.Equal([5], p.Derived(_ => new List<int> { 5 }));
     }
+
+    private sealed class Resource : IDisposable
+    {
+        public int Disposals { get; private set; }
+
+        public void Dispose() => Disposals++;
+    }
+
+    [Fact]
+    public void AReplacedFormIsDisposedAtOnceAndAKeptOneIsNot()
+    {
+        var p = Weight();
+        var first = p.Derived(_ => new Resource());
+        Assert.Same(first, p.Derived(_ => new Resource()));
+        Assert.Equal(0, first.Disposals);
+
+        p.MarkChanged();
+        Assert.Equal(1, first.Disposals);
+        var second = p.Derived(_ => new Resource());
+
+        p.Value = Tensor.FromArray([1, 2, 3, 4, 5, 6], 2, 3);
+        Assert.Equal(1, second.Disposals);
+        var third = p.Derived(_ => new Resource());
+
+        var fourth = p.Derived(_ => new Resource(), usable: _ => false);
+        Assert.Equal(1, third.Disposals);
+        Assert.Equal(0, fourth.Disposals);
+        Assert.Equal(1, first.Disposals); // each once
+    }
+
+    [Fact]
+    public void AMakerThatFailsLeavesTheCachedFormAlone()
+    {
+        // The slot is cleared only once the new form exists.
+        var p = Weight();
+        var old = p.Derived(_ => new Resource());
+        p.MarkChanged();
+        var again = p.Derived(_ => new Resource());
+        Assert.Throws<InvalidOperationException>(() => p.Derived<Resource>(_ => throw new InvalidOperationException("make failed"), usable: _ => false));
+        Assert.Equal(0, again.Disposals);
+        Assert.Same(again, p.Derived(_ => new Resource()));
+        Assert.Equal(1, old.Disposals);
+    }
 }
