@@ -204,12 +204,14 @@ internal static class Commands
                           (flopsPerImage is double f ? $", {(f / 1e9).ToString("0.000", Inv)} GFLOP/image" : ""));
         var times = new List<double>(iterations);
         var cpuTimes = new List<double>(iterations);
+        var coreGHz = new List<double>(iterations);
         using var process = Process.GetCurrentProcess();
         HostCpu? hostBefore = null;
         void Pass() => scope.Model.Forward(x).Dispose();
         void Timed()
         {
             hostBefore ??= HostCpu.Sample();
+            if (device.Kind == DeviceKind.Cpu && CoreSpeed.MeasureGHz() is double ghz) coreGHz.Add(ghz);
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
             long start = Stopwatch.GetTimestamp();
@@ -253,6 +255,14 @@ internal static class Commands
         if (steal is double percent)
         {
             Console.WriteLine($"host: {F(percent)}% of this machine's CPU time went to other guests (steal) during the timed passes");
+        }
+
+        if (coreGHz.Count > 0)
+        {
+            // A busy host slows the cores without any steal: this figure says how fast they ran (see CoreSpeed).
+            var ghz = coreGHz.Order().ToList();
+            Console.WriteLine($"core speed before each pass (4-cycle FMA loop): median {ghz[ghz.Count / 2].ToString("0.00", Inv)} GHz, " +
+                              $"slowest {ghz[0].ToString("0.00", Inv)}, fastest {ghz[^1].ToString("0.00", Inv)}");
         }
 
         string rate = flopsPerImage is double perImage ? $"   {F(perImage * batch / (mean / 1000.0) / 1e9)} GFLOP/s" : "";

@@ -45,6 +45,16 @@ public class CliTests
         Assert.Contains("vim_digits_patch8_32: batch 2, 0 warm-up + 2 timed passes on cpu", r.Output);
         Assert.Matches(@"per image: wall best [0-9.]+ ms, median [0-9.]+ ms; CPU time best [0-9.]+ ms", r.Output);
         Assert.Matches(@"[0-9.]+ ms/img +[0-9.]+ img/s +[0-9.]+ GFLOP/s", r.Output);
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        {
+            var speed = System.Text.RegularExpressions.Regex.Match(r.Output, @"core speed before each pass \(4-cycle FMA loop\): median ([0-9.]+) GHz, slowest ([0-9.]+), fastest ([0-9.]+)");
+            Assert.True(speed.Success, r.Output);
+            double median = double.Parse(speed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            double slowest = double.Parse(speed.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            double fastest = double.Parse(speed.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(slowest, 0.01, median);
+            Assert.InRange(fastest, median, 10.0); // no core of today runs 8 dependent-chain FMAs per cycle at 10 GHz
+        }
     }
 
     [Fact]
