@@ -13,17 +13,20 @@ public sealed partial class Tensor : IDisposable
     // Buckets up to 2^28 floats (1 GiB); a forward pass of vim_base at batch 128 stays below that per tensor.
     private static readonly ArrayPool<float> Pool = ArrayPool<float>.Create(1 << 28, 32);
 
+    // The large tensors' arrays, which must not move (see Empty).
+    private static readonly ArrayPool<float> PinnedPool = new PinnedArrayPool(1 << 28);
+
     private float[]? _data;
     private readonly int _offset;
-    private readonly bool _pooled;
+    private readonly ArrayPool<float>? _pool;
     private bool _disposed;
 
-    private Tensor(Shape shape, Device device, float[]? data, bool pooled, int offset = 0)
+    private Tensor(Shape shape, Device device, float[]? data, ArrayPool<float>? pool, int offset = 0)
     {
         Shape = shape;
         Device = device;
         _data = data;
-        _pooled = pooled;
+        _pool = pool;
         _offset = offset;
     }
 
@@ -52,29 +55,28 @@ public sealed partial class Tensor : IDisposable
         {
             throw new ArgumentException($"Tensor.FromArray: {data.Length} values do not fill shape {s} ({s.Numel} elements).", nameof(data));
         }
-        return new Tensor(s, Device.Cpu, (float[])data.Clone(), pooled: false);
+        return new Tensor(s, Device.Cpu, (float[])data.Clone(), pool: null);
     }
 
     /// <summary>Wraps <paramref name="data"/> without copying; the tensor then owns the array.</summary>
     internal static Tensor Wrap(float[] data, Shape shape)
     {
         if (data.LongLength < shape.Numel) throw new ArgumentException($"Array of {data.Length} values is too short for shape {shape}.");
-        return new Tensor(shape, Device.Cpu, data, pooled: false);
+        return new Tensor(shape, Device.Cpu, data, pool: null);
     }
 
     /// <summary>A tensor with unspecified contents (pooled storage on the CPU).</summary>
     public static Tensor Empty(Shape shape, Device device)
     {
-        if (device.Kind == DeviceKind.Meta) return new Tensor(shape, device, null, pooled: false);
+        if (device.Kind == DeviceKind.Meta) return new Tensor(shape, device, null, pool: null);
         if (device.Kind != DeviceKind.Cpu) return Backends.For(device).Allocate(shape);
         long n = shape.Numel;
         if (n > Array.MaxLength) throw new ArgumentException($"Tensor of shape {shape} has {n} elements; at most {Array.MaxLength} fit in one CPU tensor.");
-        if (n < AlignFrom || n > Array.MaxLength - 16) return new Tensor(shape, device, Pool.Rent((int)Math.Max(n, 1)), pooled: true);
+        if (n < AlignFrom || n > Array.MaxLength - 16) return new Tensor(shape, device, Pool.Rent((int)Math.Max(n, 1)), Pool);
         // Start the elements on a 64-byte boundary: the kernels' 32-byte vector loads then never straddle two cache
-        // lines. Arrays this large live on the large-object heap, which the GC does not compact, so the offset stays
-        // right; were one moved, only speed would change.
-        float[] data = Pool.Rent((int)n + 16);
-        return new Tensor(shape, device, data, pooled: true, AlignedOffset(data));
+        // lines. The offset is computed once, so the array comes from the pinned heap, where the GC never moves it.
+        float[] data = PinnedPool.Rent((int)n + 16);
+        return new Tensor(shape, device, data, PinnedPool, AlignedOffset(data));
     }
 
     /// <summary>A CPU tensor with unspecified contents.</summary>
@@ -124,7 +126,7 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>Creates a tensor whose storage belongs to a non-CPU backend.</summary>
     internal static Tensor FromDeviceStorage(Shape shape, Device device, object storage)
-        => new(shape, device, null, pooled: false) { DeviceStorage = storage };
+        => new(shape, device, null, pool: null) { DeviceStorage = storage };
 
     /// <summary>Copies the elements to a new array (downloading them from a device if needed).</summary>
     public float[] ToArray()
@@ -143,10 +145,10 @@ public sealed partial class Tensor : IDisposable
     {
         ThrowIfDisposed();
         if (device == Device) return this;
-        if (device.Kind == DeviceKind.Meta) return new Tensor(Shape, device, null, pooled: false);
+        if (device.Kind == DeviceKind.Meta) return new Tensor(Shape, device, null, pool: null);
         if (Device.Kind == DeviceKind.Meta) return Zeros(Shape, device);
         float[] host = ToArray();
-        if (device.Kind == DeviceKind.Cpu) return new Tensor(Shape, device, host, pooled: false);
+        if (device.Kind == DeviceKind.Cpu) return new Tensor(Shape, device, host, pool: null);
         return Backends.For(device).Upload(host, Shape);
     }
 
@@ -177,7 +179,7 @@ public sealed partial class Tensor : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_pooled && _data is not null) Pool.Return(_data);
+        if (_pool is not null && _data is not null) _pool.Return(_data);
         else if (DeviceStorage is IDisposable d) d.Dispose();
         _data = null;
     }

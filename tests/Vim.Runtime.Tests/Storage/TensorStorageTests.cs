@@ -29,4 +29,23 @@ public class TensorStorageTests
         Assert.Equal(0, Address(again) % 64);
         Assert.All(again.ToArray(), v => Assert.Equal(0f, v));
     }
+
+    [Fact]
+    public void LargeCpuTensors_StayAligned_WhenTheLargeObjectHeapIsCompacted()
+    {
+        // Garbage below the tensor's array, then a compacting collection: an array on the large-object heap slides down
+        // over the freed space by a distance that is not a multiple of 64, and its precomputed offset goes stale.
+        var garbage = new List<byte[]>();
+        for (int i = 0; i < 8; i++) garbage.Add(new byte[100_000 + 8 * i]);
+        using var t = Tensor.Empty(3_000_001); // a length no other test of this class rents
+        t.Span.Fill(2f);
+        nint before = Address(t);
+        garbage.Clear();
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+
+        Assert.Equal(before, Address(t));
+        Assert.Equal(0, Address(t) % 64);
+        Assert.All(t.ToArray(), v => Assert.Equal(2f, v));
+    }
 }
