@@ -47,7 +47,7 @@ public sealed class Parameter
     {
         if (BackendCache is T cached && CacheVersion == Version && (usable is null || usable(cached))) return cached;
         var made = make(this);
-        ReleaseCache();
+        if (!ReferenceEquals(BackendCache, made)) ReleaseCache();
         BackendCache = made;
         CacheVersion = Version;
         return made;

@@ -90,5 +90,10 @@ public class ParameterDerivedTests
         Assert.Equal(0, again.Disposals);
         Assert.Same(again, p.Derived(_ => new Resource()));
         Assert.Equal(1, old.Disposals);
+
+        // A maker that hands back the form it found keeps it alive.
+        var kept = p.Derived(q => (Resource)q.BackendCache!, usable: _ => false);
+        Assert.Same(again, kept);
+        Assert.Equal(0, kept.Disposals);
     }
 }
