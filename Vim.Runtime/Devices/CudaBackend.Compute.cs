@@ -51,27 +51,22 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    public Tensor AddNorm(Tensor hidden, Tensor residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
-    {
-        OpChecks.Norm("AddNorm", hidden, residual, weight, bias);
-        return RunNorm(hidden, Ptr(residual), kind, weight, bias, epsilon, "AddNorm");
-    }
+    public Tensor AddNorm(Tensor hidden, Tensor residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon) =>
+        RunNorm(hidden, residual, kind, weight, bias, epsilon, "AddNorm");
 
     /// <inheritdoc/>
-    public Tensor Norm(Tensor x, NormKind kind, Parameter weight, Parameter? bias, float epsilon)
-    {
-        OpChecks.Norm("Norm", x, null, weight, bias);
-        return RunNorm(x, null, kind, weight, bias, epsilon, "Norm");
-    }
+    public Tensor Norm(Tensor x, NormKind kind, Parameter weight, Parameter? bias, float epsilon) =>
+        RunNorm(x, null, kind, weight, bias, epsilon, "Norm");
 
-    private Tensor RunNorm(Tensor x, float* residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon, string operation)
+    private Tensor RunNorm(Tensor x, Tensor? residual, NormKind kind, Parameter weight, Parameter? bias, float epsilon, string operation)
     {
+        OpChecks.Norm(operation, x, residual, weight, bias);
         int d = x.Shape[^1];
         var y = Allocate(x.Shape);
         var p = new VimNormParams
         {
             Size = (nuint)sizeof(VimNormParams), Rows = x.Numel / d, Width = d, Kind = kind == NormKind.Rms ? (int)VimNormKind.Rms : (int)VimNormKind.Layer,
-            X = Ptr(x), Residual = residual, Weight = Ptr(weight.Value), Bias = bias is null ? null : Ptr(bias.Value), Epsilon = epsilon, Y = Ptr(y),
+            X = Ptr(x), Residual = residual is null ? null : Ptr(residual), Weight = Ptr(weight.Value), Bias = bias is null ? null : Ptr(bias.Value), Epsilon = epsilon, Y = Ptr(y),
         };
         Check(NativeMethods.Norm(_stream, &p), operation);
         return y;
