@@ -7,7 +7,7 @@ using System.Runtime.CompilerServices;
 namespace Vim.Kernels.Cpu;
 
 /// <summary>Single-precision matrix multiply against a (packed) Linear weight.</summary>
-public static unsafe class Gemm
+public static unsafe partial class Gemm
 {
     /// <summary>Number of output columns per packed panel.</summary>
     internal const int PanelWidth = GemmKernel.Cols;

@@ -76,35 +76,42 @@ public static unsafe class PatchEmbed
         float[] cols = ArrayPool<float>.Shared.Rent(rows * k);
         try
         {
-            fixed (float* pin = input)
-            fixed (float* pcol = cols)
-            {
-                nint ip = (nint)pin, cp = (nint)pcol;
-                KernelThreading.For(batch * gh, (long)rows * k >= 1 << 16, task =>
-                {
-                    int b = task / gh, gy = task % gh;
-                    float* img = (float*)ip + (long)b * channels * height * width;
-                    float* dst = (float*)cp + (long)task * gw * k;
-                    for (int gx = 0; gx < gw; gx++)
-                    {
-                        for (int c = 0; c < channels; c++)
-                        {
-                            for (int kh = 0; kh < patchH; kh++)
-                            {
-                                float* src = img + ((long)c * height + gy * stride + kh) * width + gx * stride;
-                                Buffer.MemoryCopy(src, dst, patchW * sizeof(float), patchW * sizeof(float));
-                                dst += patchW;
-                            }
-                        }
-                    }
-                });
-            }
-
+            Im2Col(batch, channels, height, width, input, patchH, patchW, stride, gh, gw, cols);
             Gemm.Multiply(rows, cols.AsSpan(0, rows * k), k, weight, output, dim, bias, accumulate: false);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(cols);
+        }
+    }
+
+    /// <summary>The patches as rows of C·ph·pw values in the weight's (c, kh, kw) order, (B·Gh·Gw, C·ph·pw).</summary>
+    internal static void Im2Col(int batch, int channels, int height, int width, ReadOnlySpan<float> input, int patchH, int patchW, int stride,
+        int gh, int gw, Span<float> cols)
+    {
+        int k = channels * patchH * patchW, rows = batch * gh * gw;
+        fixed (float* pin = input)
+        fixed (float* pcol = cols)
+        {
+            nint ip = (nint)pin, cp = (nint)pcol;
+            KernelThreading.For(batch * gh, (long)rows * k >= 1 << 16, task =>
+            {
+                int b = task / gh, gy = task % gh;
+                float* img = (float*)ip + (long)b * channels * height * width;
+                float* dst = (float*)cp + (long)task * gw * k;
+                for (int gx = 0; gx < gw; gx++)
+                {
+                    for (int c = 0; c < channels; c++)
+                    {
+                        for (int kh = 0; kh < patchH; kh++)
+                        {
+                            float* src = img + ((long)c * height + gy * stride + kh) * width + gx * stride;
+                            Buffer.MemoryCopy(src, dst, patchW * sizeof(float), patchW * sizeof(float));
+                            dst += patchW;
+                        }
+                    }
+                }
+            });
         }
     }
 
