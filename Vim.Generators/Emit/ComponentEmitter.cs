@@ -54,6 +54,8 @@ namespace Vim.Generators.Emit
                 WriteMixerForwardAt(w, m, kind);
             }
 
+            w.Line();
+            ComponentTrainingEmitter.WriteMixer(w, m, kind);
             w.Close();
         }
 
@@ -244,6 +246,8 @@ namespace Vim.Generators.Emit
             w.Line("using var normed = _norm.Forward(residual);");
             w.Line("return _mixer.Forward(normed, reverse);");
             w.Close();
+            w.Line();
+            ComponentTrainingEmitter.WriteBlock(w, b, mixerType);
             w.Close();
         }
 

@@ -45,6 +45,8 @@ namespace Vim.Generators.Emit
             w.Line($"ImgHeight = overrides?.ImgHeight ?? {Int(g.ImgHeight)};");
             w.Line($"ImgWidth = overrides?.ImgWidth ?? {Int(g.ImgWidth)};");
             w.Line($"NumClasses = overrides?.NumClasses ?? {Int(g.NumClasses)};");
+            w.Line($"DropPathRate = overrides?.DropPathRate ?? {Double(g.DropPathRate)};");
+            if (g.DropRate > 0) w.Line($"DropRate = {Double(g.DropRate)};");
             w.Line($"{TypeRefs.ModelOverrides}.CheckPatchGrid(ModelInfo.Name, ImgHeight, ImgWidth, PatchSize, Stride, NumClasses);");
             w.Line("GridHeight = (ImgHeight - PatchSize) / Stride + 1;");
             w.Line("GridWidth = (ImgWidth - PatchSize) / Stride + 1;");

@@ -27,6 +27,7 @@ namespace Vim.Generators.Emit
             WriteFields(w, g);
             WriteConstructors(w, g);
             WriteForward(w, g);
+            WriteTraining(w, g);
             if (g.Block.TypeName is null)
             {
                 w.Line();
@@ -100,6 +101,15 @@ namespace Vim.Generators.Emit
             w.Line("/// <summary>Number of classes of the head (0: no head).</summary>");
             w.Line("public int NumClasses { get; }");
             w.Line();
+            w.Line("/// <summary>Official <c>drop_path_rate</c>: stochastic depth of training forwards in training mode.</summary>");
+            w.Line("public double DropPathRate { get; }");
+            w.Line();
+            if (g.DropRate > 0)
+            {
+                w.Line("/// <summary>Official <c>drop_rate</c>: dropout after the position embedding in training mode.</summary>");
+                w.Line("public double DropRate { get; }");
+                w.Line();
+            }
         }
     }
 }

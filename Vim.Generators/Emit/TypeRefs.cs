@@ -24,5 +24,8 @@ namespace Vim.Generators.Emit
         public const string ModelInput = "global::Vim.Runtime.Registry.ModelInput";
         public const string Models = "global::Vim.Runtime.Registry.Models";
         public const string Math = "global::System.Math";
+        public const string ActivationStore = "global::Vim.Runtime.Training.ActivationStore";
+        public const string TrainingContext = "global::Vim.Runtime.Training.TrainingContext";
+        public const string TrainOps = "global::Vim.Runtime.Ops.TrainOps";
     }
 }

@@ -36,7 +36,7 @@ namespace Vim.Generators.Graph
                 graph = new ModelGraph(
                     s.Type, s.Name, s.Aliases, s.ImgHeight, s.ImgWidth, s.PatchSize, s.Stride, s.Depth, s.EmbedDim, s.Channels,
                     s.NumClasses, s.Bidirectional, s.FinalPool, s.AbsPosEmbed, s.Rope, s.RopeResidual, s.PtHwSeqLen, cls, s.Block,
-                    s.Mean, s.Std, s.CropPct, 0);
+                    s.Mean, s.Std, s.CropPct, s.DropRate, s.DropPathRate, 0);
                 graph = graph with { ParameterCount = ParameterCounter.Model(graph) };
             }
             return new BuildResult(graph, diagnostics.ToEquatableArray(), s.Name, s.Aliases, s.LocationOf("Name"), s.Type.GlobalName);

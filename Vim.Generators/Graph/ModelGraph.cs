@@ -30,6 +30,8 @@ namespace Vim.Generators.Graph
         EquatableArray<double> Mean,
         EquatableArray<double> Std,
         double CropPct,
+        double DropRate,
+        double DropPathRate,
         long ParameterCount)
     {
         public int GridHeight => (ImgHeight - PatchSize) / Stride + 1;

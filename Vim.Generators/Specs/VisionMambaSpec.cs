@@ -44,6 +44,8 @@ namespace Vim.Generators.Specs
         EquatableArray<double> Mean,
         EquatableArray<double> Std,
         double CropPct,
+        double DropRate,
+        double DropPathRate,
         EquatableArray<string> ExplicitArguments,
         LocationInfo? AttributeLocation,
         EquatableArray<ArgumentLocation> ArgumentLocations)

@@ -113,11 +113,20 @@ public sealed class MambaBranch(Tensor u, Tensor xDbl, Tensor? deltaRaw, int dtR
     /// <summary>N.</summary>
     public int DState { get; } = dState;
 
+    private bool _xDblKept;
+
+    /// <summary>Hands x_dbl to the caller (a training forward keeps it for the backward pass); the branch then no longer disposes it.</summary>
+    public Tensor KeepXDbl()
+    {
+        _xDblKept = true;
+        return XDbl;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
         U.Dispose();
-        XDbl.Dispose();
+        if (!_xDblKept) XDbl.Dispose();
         DeltaRaw?.Dispose();
     }
 }

@@ -169,4 +169,37 @@ internal static class OpChecks
         if (dtProjsWeight.Shape.Rank != 3 || dtProjsWeight.Shape[0] != k || dtProjsWeight.Shape[1] != d || dtProjsWeight.Shape[2] > width)
             throw new ArgumentException($"DirectionProjections({dtProjsWeight.Name}): {dtProjsWeight.Shape} is not ({k}, {d}, R ≤ {width}).");
     }
+
+    /// <summary>A gradient (or a tensor that must share its layout) has the shape of what it belongs to.</summary>
+    public static void Gradient(string operation, Tensor gradient, Shape expected)
+    {
+        if (gradient.Shape != expected) throw new ArgumentException($"{operation}: gradient {gradient.Shape} does not have the shape {expected} it belongs to.");
+    }
+
+    /// <summary>LinearBackward: x ends in the weight's input width, dy in its output width, with x's rows; returns the row count.</summary>
+    public static int LinearBackward(Tensor x, Tensor dy, Parameter weight)
+    {
+        Linear(x, weight);
+        int outF = weight.Shape[0], inF = weight.Shape[1];
+        long rows = x.Numel / inF;
+        if (dy.Rank == 0 || dy.Shape[^1] != outF || dy.Numel / outF != rows)
+            throw new ArgumentException($"LinearBackward({weight.Name}): gradient {dy.Shape} does not match the output ({string.Join(", ", x.Shape.Dims[..^1].ToArray())}, {outF}) of input {x.Shape}.");
+        return (int)rows;
+    }
+
+    /// <summary>The backward of a token readout: dRow is (B, D) and the positions fit the sequence of length L; returns B.</summary>
+    public static int Rows(string operation, Tensor dRow, int position, int length)
+    {
+        if (dRow.Rank != 2) throw new ArgumentException($"{operation}: gradient {dRow.Shape} is not (B, D).");
+        if ((uint)position >= (uint)length) throw new ArgumentOutOfRangeException(nameof(position), $"{operation}: token {position} outside 0..{length - 1}.");
+        return dRow.Shape[0];
+    }
+
+    /// <summary>ScaleSamplesInPlace: one scale per sample of x's leading axis; returns the sample count.</summary>
+    public static int Samples(string operation, Tensor x, float[] scales)
+    {
+        ArgumentNullException.ThrowIfNull(scales);
+        if (x.Rank == 0 || x.Shape[0] != scales.Length) throw new ArgumentException($"{operation}: {scales.Length} per-sample scales for {x.Shape}.");
+        return scales.Length;
+    }
 }

@@ -2,6 +2,7 @@ using Vim.Runtime.Checkpoints;
 using Vim.Runtime.Devices;
 using Vim.Runtime.Registry;
 using Vim.Runtime.Tensors;
+using Vim.Runtime.Training;
 
 namespace Vim.Runtime.Modules;
 
@@ -47,6 +48,61 @@ public abstract class ImageModel : Module
         ArgumentNullException.ThrowIfNull(compute);
         return Observer is null && CpuBatchSplit.Applies(x) ? CpuBatchSplit.Run(x, compute) : compute(x);
     }
+
+    /// <summary>Training mode: drop-path is active in <see cref="ForwardTrain"/>. Off after construction, as in PyTorch's eval mode.</summary>
+    public bool IsTraining { get; private set; }
+
+    /// <summary>Switches training mode on (drop-path active) or off; returns this model.</summary>
+    public ImageModel Train(bool training = true)
+    {
+        IsTraining = training;
+        return this;
+    }
+
+    /// <summary>Switches training mode off (the deterministic function); returns this model.</summary>
+    public ImageModel Eval() => Train(false);
+
+    /// <summary>
+    /// Gradient checkpointing: each block keeps only its input during <see cref="ForwardTrain"/> and recomputes the rest in
+    /// the backward pass (one more forward of the blocks, for a fraction of the memory).
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>
+    /// The training forward: logits for normalised images (B, C, H, W), with what the generated backward pass reads kept in
+    /// the returned pass. Drop-path draws its masks from <paramref name="seed"/> when <see cref="IsTraining"/>. The pass's
+    /// <see cref="TrainingPass.Backward"/> accumulates every trainable parameter's gradient (and returns ∂loss/∂images
+    /// when <paramref name="inputGradient"/>).
+    /// </summary>
+    public TrainingPass ForwardTrain(Tensor images, int seed = 0, bool inputGradient = false)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var context = new TrainingContext(IsTraining, seed, GradientCheckpointing);
+        // The images are read again by the patch embedding's weight gradient: the pass keeps its own copy.
+        var kept = Tensor.Empty(images.Shape, images.Device);
+        images.CopyTo(kept);
+        ActivationStore? saved = null;
+        try
+        {
+            var logits = ForwardTrainCore(kept, context, out saved);
+            saved.Keep(kept);
+            return new TrainingPass(this, logits, saved, BackwardCore, inputGradient);
+        }
+        catch
+        {
+            saved?.Dispose();
+            kept.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The generated training forward: logits, and in <paramref name="saved"/> what <see cref="BackwardCore"/> reads.</summary>
+    protected virtual Tensor ForwardTrainCore(Tensor images, TrainingContext context, out ActivationStore saved) =>
+        throw new NotSupportedException($"{Info.Name} has no generated backward pass; rebuild it with the current Vim.Generators.");
+
+    /// <summary>The generated backward graph: accumulates every parameter gradient; returns ∂loss/∂images when asked.</summary>
+    protected virtual Tensor? BackwardCore(ActivationStore saved, Tensor dLogits, bool inputGradient) =>
+        throw new NotSupportedException($"{Info.Name} has no generated backward pass; rebuild it with the current Vim.Generators.");
 
     /// <summary>Moves the parameters to <paramref name="device"/>; returns this model.</summary>
     public new ImageModel To(Device device)

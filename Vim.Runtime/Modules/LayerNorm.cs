@@ -28,4 +28,15 @@ public sealed class LayerNorm : Module
 
     /// <summary>residual += hidden (in place), returns the normalised sum (the fused add + norm).</summary>
     public Tensor AddForward(Tensor hidden, Tensor residual) => Backends.For(hidden.Device).AddNorm(hidden, residual, NormKind.Layer, Weight, Bias, Epsilon);
+
+    /// <summary>Backward at input x: weight.Grad and bias.Grad += their gradients; dx (=, or += when <paramref name="accumulate"/>) ∂/∂x.</summary>
+    public void Backward(Tensor x, Tensor dy, Tensor dx, bool accumulate) => Backends.For(x.Device).NormBackward(x, dy, NormKind.Layer, Weight, Bias, Epsilon, dx, accumulate);
+
+    /// <summary>Backward at input x as a new tensor: weight.Grad and bias.Grad += their gradients; returns ∂/∂x.</summary>
+    public Tensor Backward(Tensor x, Tensor dy)
+    {
+        var dx = Tensor.Empty(x.Shape, x.Device);
+        Backward(x, dy, dx, accumulate: false);
+        return dx;
+    }
 }

@@ -36,4 +36,7 @@ public sealed class Linear : Module
 
     /// <summary>x (…, in) → (…, out).</summary>
     public Tensor Forward(Tensor x) => Backends.For(x.Device).Linear(x, Weight, Bias);
+
+    /// <summary>Backward at input x for the output gradient dy: weight.Grad += dyᵀ·x, bias.Grad += Σ dy; returns dx = dy·W (null when not wanted).</summary>
+    public Tensor? Backward(Tensor x, Tensor dy, bool inputGradient = true) => Backends.For(x.Device).LinearBackward(x, dy, Weight, Bias, inputGradient);
 }

@@ -29,6 +29,47 @@ public sealed class Parameter
     /// <summary>Whether this is a persistent buffer (e.g. RoPE tables) rather than a learned weight.</summary>
     public bool IsBuffer { get; }
 
+    /// <summary>
+    /// Whether backward passes compute this tensor's gradient: true for learned weights unless frozen (a linear probe
+    /// freezes the trunk), always false for buffers.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Asked to compute a buffer's gradient.</exception>
+    public bool RequiresGrad
+    {
+        get => !IsBuffer && _requiresGrad;
+        set
+        {
+            if (value && IsBuffer) throw new InvalidOperationException($"Parameter '{Name}' is a buffer (not learned); it has no gradient.");
+            _requiresGrad = value;
+        }
+    }
+
+    private bool _requiresGrad = true;
+
+    /// <summary>
+    /// ∂loss/∂value summed over the backward passes since the last <see cref="ZeroGrad"/>, on the value's device; null
+    /// until a backward pass first reaches it.
+    /// </summary>
+    public Tensor? Grad { get; private set; }
+
+    /// <summary>The gradient to accumulate into: zeros on the value's device the first time.</summary>
+    internal Tensor GradForAccumulation() => Grad ??= Tensor.Zeros(Shape, _value.Device);
+
+    /// <summary>Sets the gradient to zero (keeping its storage), as before a new accumulation.</summary>
+    public void ZeroGrad()
+    {
+        if (Grad is null) return;
+        if (Grad.Device.Kind == DeviceKind.Cpu) Grad.Span.Clear();
+        else Backends.For(Grad.Device).Fill(Grad, 0f);
+    }
+
+    /// <summary>Drops the gradient's storage (after training, or before moving the parameter).</summary>
+    public void ClearGrad()
+    {
+        Grad?.Dispose();
+        Grad = null;
+    }
+
     /// <summary>Incremented whenever the value changes, so backends can cache derived forms (packed weights).</summary>
     public int Version { get; private set; }
 
@@ -87,6 +128,7 @@ public sealed class Parameter
     internal void MoveTo(Device device)
     {
         if (_value.Device == device) return;
+        ClearGrad();
         var moved = _value.To(device);
         _value.Dispose();
         _value = moved;

@@ -22,6 +22,10 @@ public sealed class PatchEmbed : Module
     /// <summary>Images (B, C, H, W) → tokens (B, Gh·Gw, D).</summary>
     public Tensor Forward(Tensor images) => Backends.For(images.Device).PatchEmbed(images, Proj.Weight, Proj.Bias, Stride);
 
+    /// <summary>Backward for the token gradient: weight and bias gradients; returns ∂/∂images when <paramref name="inputGradient"/>.</summary>
+    public Tensor? Backward(Tensor images, Tensor dTokens, bool inputGradient) =>
+        Backends.For(images.Device).PatchEmbedBackward(images, dTokens, Proj.Weight, Proj.Bias, Stride, inputGradient);
+
     /// <summary>The weight and bias of a square Conv2d (initialised as timm's <c>lecun_normal_</c> weight and zero bias).</summary>
     public sealed class Conv2dWeights : Module
     {

@@ -24,4 +24,7 @@ public sealed class RmsNorm : Module
 
     /// <summary>residual += hidden (in place), returns the normalised sum (the fused add + norm).</summary>
     public Tensor AddForward(Tensor hidden, Tensor residual) => Backends.For(hidden.Device).AddNorm(hidden, residual, NormKind.Rms, Weight, null, Epsilon);
+
+    /// <summary>Backward at input x: weight.Grad += its gradient; dx (=, or += when <paramref name="accumulate"/>) ∂/∂x.</summary>
+    public void Backward(Tensor x, Tensor dy, Tensor dx, bool accumulate) => Backends.For(x.Device).NormBackward(x, dy, NormKind.Rms, Weight, null, Epsilon, dx, accumulate);
 }

@@ -27,6 +27,18 @@ public sealed class RotaryEmbedding2d : Module
     /// <summary>Rotates x (B, L, D) in place (odd L: token 0 untouched).</summary>
     public void ApplyInPlace(Tensor x) => Backends.For(x.Device).RopeInPlace(x, FreqsCos.Value, FreqsSin.Value);
 
+    /// <summary>A rotated copy of x (the training forward keeps the unrotated tensor).</summary>
+    public Tensor Apply(Tensor x)
+    {
+        var y = Tensor.Empty(x.Shape, x.Device);
+        x.CopyTo(y);
+        ApplyInPlace(y);
+        return y;
+    }
+
+    /// <summary>Backward of the rotation, in place on the gradient: the inverse rotation.</summary>
+    public void BackwardInPlace(Tensor dx) => Backends.For(dx.Device).RopeBackwardInPlace(dx, FreqsCos.Value, FreqsSin.Value);
+
     private static void Fill(int d, int ptSeqLen, int grid, Span<float> cos, Span<float> sin)
     {
         // rope.py: dim = D/2; freqs f_m = 10000^(−2m/dim), m < dim/2; positions s_i = i·pt/G; rows by the first

@@ -14,4 +14,7 @@ public static class TensorOps
 
     /// <summary>a (…, D) *= v (D), per channel.</summary>
     public static void MultiplyLastAxisInPlace(Tensor a, Tensor v) => Backends.For(a.Device).MultiplyLastAxisInPlace(a, v);
+
+    /// <summary>Backward of <see cref="MultiplyLastAxisInPlace"/> at input a: v's gradient accumulates; returns dy·v.</summary>
+    public static Tensor MultiplyLastAxisBackward(Tensor a, Tensor dy, Modules.Parameter v) => Backends.For(a.Device).MultiplyLastAxisBackward(a, dy, v);
 }

@@ -23,4 +23,22 @@ public static class TokenOps
 
     /// <summary>Maximum over tokens → (B, D).</summary>
     public static Tensor MaxOverTokens(Tensor x) => Backends.For(x.Device).MaxOverTokens(x);
+
+    /// <summary>Backward of <see cref="InsertToken"/>: the token's gradient (summed over the batch) goes to its parameter; returns the patches' (B, M, D).</summary>
+    public static Tensor InsertTokenBackward(Tensor dTokens, Modules.Parameter token, int position) => Backends.For(dTokens.Device).InsertTokenBackward(dTokens, token, position);
+
+    /// <summary>Backward of <see cref="AddBroadcastInPlace"/>: the addend's gradient is dx summed over the batch.</summary>
+    public static void AddBroadcastBackward(Tensor dx, Modules.Parameter addend) => Backends.For(dx.Device).AddBroadcastBackward(dx, addend);
+
+    /// <summary>Backward of <see cref="SelectToken"/>: (B, L, D), zero but row <paramref name="position"/>.</summary>
+    public static Tensor SelectTokenBackward(Tensor dRow, int position, int length) => Backends.For(dRow.Device).SelectTokenBackward(dRow, position, length);
+
+    /// <summary>Backward of <see cref="MeanOfTwoTokens"/>: (B, L, D), half the gradient at rows i and j.</summary>
+    public static Tensor MeanOfTwoTokensBackward(Tensor dRow, int i, int j, int length) => Backends.For(dRow.Device).MeanOfTwoTokensBackward(dRow, i, j, length);
+
+    /// <summary>Backward of <see cref="MeanOverTokens"/>: (B, L, D), the gradient / L at every row.</summary>
+    public static Tensor MeanOverTokensBackward(Tensor dRow, int length) => Backends.For(dRow.Device).MeanOverTokensBackward(dRow, length);
+
+    /// <summary>Backward of <see cref="MaxOverTokens"/> at input x: each maximum's row gets the gradient.</summary>
+    public static Tensor MaxOverTokensBackward(Tensor x, Tensor dRow) => Backends.For(x.Device).MaxOverTokensBackward(x, dRow);
 }

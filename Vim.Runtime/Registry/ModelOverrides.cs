@@ -18,6 +18,9 @@ public sealed record ModelOverrides
     /// <summary>Number of classes (0: no head).</summary>
     public int? NumClasses { get; init; }
 
+    /// <summary>Stochastic-depth rate (official <c>drop_path_rate</c>) of training forwards; the declared rate when null.</summary>
+    public double? DropPathRate { get; init; }
+
     /// <summary>Seed of the fresh initialisation.</summary>
     public int? Seed { get; init; }
 

@@ -62,6 +62,9 @@ namespace Sample
             /// <summary>Number of classes of the head (0: no head).</summary>
             public int NumClasses { get; }
 
+            /// <summary>Official <c>drop_path_rate</c>: stochastic depth of training forwards in training mode.</summary>
+            public double DropPathRate { get; }
+
             private readonly global::Vim.Runtime.Modules.Parameter _clsToken;   // cls_token (1, 1, D)
             private readonly global::Vim.Runtime.Modules.Parameter _posEmbed;   // pos_embed (1, M + 1, D)
             private readonly global::Vim.Runtime.Modules.PatchEmbed _patchEmbed;   // patch_embed.proj.{weight (D, C, P, P), bias (D)}
@@ -82,6 +85,7 @@ namespace Sample
                 ImgHeight = overrides?.ImgHeight ?? 16;
                 ImgWidth = overrides?.ImgWidth ?? 16;
                 NumClasses = overrides?.NumClasses ?? 3;
+                DropPathRate = overrides?.DropPathRate ?? 0.1;
                 global::Vim.Runtime.Registry.ModelOverrides.CheckPatchGrid(ModelInfo.Name, ImgHeight, ImgWidth, PatchSize, Stride, NumClasses);
                 GridHeight = (ImgHeight - PatchSize) / Stride + 1;
                 GridWidth = (ImgWidth - PatchSize) / Stride + 1;
@@ -165,6 +169,109 @@ namespace Sample
                 using var features = ComputeFeatures(x);
                 // logits = head(features)
                 return _head.Forward(features);
+            }
+
+            /// <summary>
+            /// Drop-path rate of the hidden state added into layer i's residual: timm's linspace(0, rate, depth) shifted by one
+            /// (layer 0 has no residual to add to, so no layer reaches the full rate; the final norm's input gets it).
+            /// </summary>
+            private double LayerDropPath(int i) => i == 0 || Depth < 2 ? 0.0 : DropPathRate * (i - 1) / (Depth - 1);
+
+            /// <summary>What <see cref="ForwardTrainCore"/> keeps for <see cref="BackwardCore"/>.</summary>
+            private sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+            {
+                /// <summary>The images (B, C, H, W), for the patch embedding's weight gradient (kept by the pass).</summary>
+                public global::Vim.Runtime.Tensors.Tensor Images = null!;
+
+                /// <summary>Layer i's residual sum r_i (B, L, D), the input of its norm.</summary>
+                public global::Vim.Runtime.Tensors.Tensor[] Sums = null!;
+
+                /// <summary>Layer i's mixer activations; null where gradient checkpointing recomputes them.</summary>
+                public global::Vim.Runtime.Training.ActivationStore?[] Layers = null!;
+
+                /// <summary>The drop-path scales of the hidden state added into r_i, per sample; null where nothing was dropped.</summary>
+                public float[]?[] DropPaths = null!;
+
+                /// <summary>The drop-path scales of the last hidden state, added in the final norm.</summary>
+                public float[]? FinalDropPath;
+
+                /// <summary>r + drop_path(h), the input of norm_f (B, L, D).</summary>
+                public global::Vim.Runtime.Tensors.Tensor Final = null!;
+
+                /// <summary>The head's input (B, D).</summary>
+                public global::Vim.Runtime.Tensors.Tensor Features = null!;
+            }
+
+            /// <inheritdoc/>
+            protected override global::Vim.Runtime.Tensors.Tensor ForwardTrainCore(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Training.TrainingContext context, out global::Vim.Runtime.Training.ActivationStore saved)
+            {
+                global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
+                int batch = x.Shape[0];
+                var a = new Activations { Images = x, Sums = new global::Vim.Runtime.Tensors.Tensor[Depth], Layers = new global::Vim.Runtime.Training.ActivationStore?[Depth], DropPaths = new float[]?[Depth] };
+                saved = a;
+                bool keep = !context.Checkpointing;
+                using var patches = _patchEmbed.Forward(x);
+                Observe("patch_proj", patches);
+                // insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)
+                var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, ClsPosition);
+                // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
+                global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+                Observe("patch_embed", hidden);
+                // layer 0 has no incoming residual: r_0 = hidden                                           (§5.1)
+                var residual = a.Sums[0] = a.Keep(hidden);
+                hidden = _layers[0].MixTrain(residual, reverse: false, keep, out var layer0);
+                a.Layers[0] = a.Keep(layer0);
+                // r_i = r_{i-1} + drop_path_i(h_{i-1});  h_i = mixer_i(norm_i(r_i))                       (§4.4, §5.4)
+                for (int i = 1; i < Depth; i++)
+                {
+                    a.DropPaths[i] = context.DropPath(LayerDropPath(i), batch);
+                    global::Vim.Runtime.Ops.TrainOps.DropPathInPlace(hidden, a.DropPaths[i]);
+                    residual = a.Sums[i] = a.Keep(global::Vim.Runtime.Ops.TrainOps.Sum(residual, hidden));
+                    hidden.Dispose();
+                    hidden = _layers[i].MixTrain(residual, reverse: false, keep, out var layer);
+                    a.Layers[i] = a.Keep(layer);
+                }
+                // out = norm_f(r + drop_path(h))                                                            (§4.6)
+                a.FinalDropPath = context.DropPath(DropPathRate, batch);
+                global::Vim.Runtime.Ops.TrainOps.DropPathInPlace(hidden, a.FinalDropPath);
+                a.Final = a.Keep(global::Vim.Runtime.Ops.TrainOps.Sum(residual, hidden));
+                hidden.Dispose();
+                using var normed = _normF.Forward(a.Final);
+                // features = the cls token's row -> (B, D)                                                (§4.7)
+                a.Features = a.Keep(global::Vim.Runtime.Ops.TokenOps.SelectToken(normed, ClsPosition));
+                return _head is null ? global::Vim.Runtime.Ops.TrainOps.Copy(a.Features) : _head.Forward(a.Features);
+            }
+
+            /// <inheritdoc/>
+            protected override global::Vim.Runtime.Tensors.Tensor? BackwardCore(global::Vim.Runtime.Training.ActivationStore saved, global::Vim.Runtime.Tensors.Tensor dLogits, bool inputGradient)
+            {
+                var a = (Activations)saved;
+                // logits = head(features)
+                using var dFeatures = _head is null ? global::Vim.Runtime.Ops.TrainOps.Copy(dLogits) : _head.Backward(a.Features, dLogits)!;
+                // features = out[:, cls] -> zero but the cls row (B, L, D)
+                using var dNormed = global::Vim.Runtime.Ops.TokenOps.SelectTokenBackward(dFeatures, ClsPosition, SequenceLength);
+                // out = norm_f(r + drop_path(h)): ∂/∂r, and ∂/∂h through the drop-path scales
+                var dSum = global::Vim.Runtime.Tensors.Tensor.Empty(a.Final.Shape, a.Final.Device);
+                _normF.Backward(a.Final, dNormed, dSum, accumulate: false);
+                var dHidden = global::Vim.Runtime.Ops.TrainOps.DropPath(dSum, a.FinalDropPath);
+                for (int i = Depth - 1; i >= 1; i--)
+                {
+                    // h_i = mixer_i(norm_i(r_i)) adds its gradient to ∂/∂r_i
+                    _layers[i].MixBackward(a.Sums[i], a.Layers[i], reverse: false, dHidden, dSum);
+                    dHidden.Dispose();
+                    // r_i = r_{i-1} + drop_path_i(h_{i-1}): r_{i-1} gets ∂/∂r_i, h_{i-1} the same through its drop-path scale
+                    dHidden = global::Vim.Runtime.Ops.TrainOps.DropPath(dSum, a.DropPaths[i]);
+                }
+                // h_0 = mixer_0(norm_0(r_0)), r_0 = the embedded tokens
+                _layers[0].MixBackward(a.Sums[0], a.Layers[0], reverse: false, dHidden, dSum);
+                dHidden.Dispose();
+                // r_0 = tokens + pos_embed: its gradient is ∂/∂r_0 summed over the batch
+                global::Vim.Runtime.Ops.TokenOps.AddBroadcastBackward(dSum, _posEmbed);
+                // the cls token was inserted at M / 2: its row goes to cls_token, the others to the patches
+                using var dPatches = global::Vim.Runtime.Ops.TokenOps.InsertTokenBackward(dSum, _clsToken, ClsPosition);
+                dSum.Dispose();
+                // patches = patch_embed(x)
+                return _patchEmbed.Backward(a.Images, dPatches, inputGradient);
             }
         }
     }

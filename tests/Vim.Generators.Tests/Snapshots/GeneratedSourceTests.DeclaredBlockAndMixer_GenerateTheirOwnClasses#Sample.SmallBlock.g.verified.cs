@@ -51,5 +51,39 @@ namespace Sample
             using var normed = _norm.Forward(residual);
             return _mixer.Forward(normed, reverse);
         }
+
+        /// <summary>
+        /// mixer(norm(sum)) for the block's residual sum r (B, L, D), keeping the mixer's activations in <paramref name="saved"/>, or
+        /// none with gradient checkpointing (<paramref name="keep"/> false): <see cref="MixBackward"/> then recomputes them from r.
+        /// The fused add + norm is one function in fp32; the training forward forms r itself and keeps it.
+        /// </summary>
+        /// <param name="sum">The residual sum r, not modified (the caller keeps it).</param>
+        /// <param name="reverse">Run the mixer on the reversed sequence.</param>
+        /// <param name="keep">Keep the mixer's activations (false: gradient checkpointing).</param>
+        /// <param name="saved">The mixer's activations, or null when not kept.</param>
+        public global::Vim.Runtime.Tensors.Tensor MixTrain(global::Vim.Runtime.Tensors.Tensor sum, bool reverse, bool keep, out global::Vim.Runtime.Training.ActivationStore? saved)
+        {
+            // the mixer keeps the normalised input (LayerNorm)
+            var output = _mixer.ForwardTrain(_norm.Forward(sum), reverse, out var kept);
+            if (!keep) kept.Dispose();
+            saved = keep ? kept : null;
+            return output;
+        }
+
+        /// <summary>Backward of <see cref="MixTrain"/>: the mixer's and the norm's gradients accumulate, ∂/∂r is added to <paramref name="dSum"/>; gives back <paramref name="saved"/>.</summary>
+        /// <param name="sum">The residual sum r the forward read.</param>
+        /// <param name="saved">What the forward kept, or null to recompute it (gradient checkpointing).</param>
+        /// <param name="reverse">The forward's direction.</param>
+        /// <param name="dOutput">∂loss/∂output (B, L, D).</param>
+        /// <param name="dSum">∂loss/∂r, accumulated.</param>
+        public void MixBackward(global::Vim.Runtime.Tensors.Tensor sum, global::Vim.Runtime.Training.ActivationStore? saved, bool reverse, global::Vim.Runtime.Tensors.Tensor dOutput, global::Vim.Runtime.Tensors.Tensor dSum)
+        {
+            if (saved is null) MixTrain(sum, reverse, keep: true, out saved).Dispose();
+            using (saved)
+            {
+                using var dNormed = _mixer.Backward((global::Sample.SmallMixer.Activations)saved!, dOutput, reverse);
+                _norm.Backward(sum, dNormed, dSum, accumulate: true);
+            }
+        }
     }
 }

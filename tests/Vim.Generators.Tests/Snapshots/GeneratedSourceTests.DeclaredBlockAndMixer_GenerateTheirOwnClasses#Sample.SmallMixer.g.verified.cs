@@ -91,5 +91,61 @@ namespace Sample
                 return _outProj.Forward(row);
             }
         }
+
+        /// <summary>What <see cref="ForwardTrain"/> keeps for <see cref="Backward"/>.</summary>
+        public sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+        {
+            /// <summary>The normalised input (B, L, D), for in_proj's weight gradient.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Hidden = null!;
+
+            /// <summary>in_proj's output xz (B, L, 2E): the conv input x and the gate z.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Xz = null!;
+
+            /// <summary>The shared branch's x_dbl (B, L, R + 2N); u and Δ are recomputed from it and xz.</summary>
+            public global::Vim.Runtime.Tensors.Tensor XDbl = null!;
+
+            /// <summary>The scans' gated output y (B, L, E), for out_proj's weight gradient.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Y = null!;
+        }
+
+        /// <summary><see cref="Forward"/> keeping what <see cref="Backward"/> reads in <paramref name="saved"/>, which takes ownership of <paramref name="hidden"/>.</summary>
+        /// <param name="hidden">The normalised block input (B, L, D).</param>
+        /// <param name="reverse">Process the sequence as if reversed (bidirectional layer pairs).</param>
+        /// <param name="saved">The activations the backward pass reads.</param>
+        public global::Vim.Runtime.Tensors.Tensor ForwardTrain(global::Vim.Runtime.Tensors.Tensor hidden, bool reverse, out Activations saved)
+        {
+            saved = new Activations();
+            saved.Hidden = saved.Keep(hidden);
+            var xz = saved.Xz = saved.Keep(_inProj.Forward(hidden));
+            var y = saved.Y = saved.Keep(global::Vim.Runtime.Ops.MambaOps.NewOutput(xz, DInner));
+            using (var branch = global::Vim.Runtime.Ops.MambaOps.Prepare(xz, _conv1d, _xProj, _dtProj, DState, reverse))
+            {
+                global::Vim.Runtime.Ops.MambaOps.Scan(branch, xz, _aLog, _d, _dtProj, reverse, y, accumulate: false, scale: 1f);
+                global::Vim.Runtime.Ops.MambaOps.Scan(branch, xz, _aBLog, _d, _dtProj, !reverse, y, accumulate: true, scale: 1f);
+                saved.XDbl = saved.Keep(branch.KeepXDbl());
+            }
+            return _outProj.Forward(y);
+        }
+
+        /// <summary>Backward of <see cref="ForwardTrain"/>: every parameter of the mixer accumulates its gradient; returns ∂/∂hidden.</summary>
+        /// <param name="saved">What the forward kept.</param>
+        /// <param name="dOutput">∂loss/∂output (B, L, D).</param>
+        /// <param name="reverse">The forward's direction.</param>
+        public global::Vim.Runtime.Tensors.Tensor Backward(Activations saved, global::Vim.Runtime.Tensors.Tensor dOutput, bool reverse)
+        {
+            // output = y · out_projᵀ
+            using var dY = _outProj.Backward(saved.Y, dOutput)!;
+            // each branch adds the gradients of its conv input x and its gate z into dXz
+            using var dXz = global::Vim.Runtime.Tensors.Tensor.Zeros(saved.Xz.Shape, saved.Xz.Device);
+            // one branch, two scans: both scans' gradients of u, Δ, B and C meet before dt_proj, x_proj and the conv
+            using (var branch = global::Vim.Runtime.Ops.MambaOps.BeginBackward(saved.Xz, saved.XDbl, _conv1d, _dtProj, DState, reverse))
+            {
+                global::Vim.Runtime.Ops.MambaOps.ScanBackward(branch, saved.Xz, _aBLog, _d, _dtProj, !reverse, dY, scale: 1f, dXz);
+                global::Vim.Runtime.Ops.MambaOps.ScanBackward(branch, saved.Xz, _aLog, _d, _dtProj, reverse, dY, scale: 1f, dXz);
+                global::Vim.Runtime.Ops.MambaOps.PrepareBackward(branch, saved.Xz, _conv1d, _xProj, _dtProj, reverse, dXz);
+            }
+            // xz = hidden · in_projᵀ
+            return _inProj.Backward(saved.Hidden, dXz)!;
+        }
     }
 }

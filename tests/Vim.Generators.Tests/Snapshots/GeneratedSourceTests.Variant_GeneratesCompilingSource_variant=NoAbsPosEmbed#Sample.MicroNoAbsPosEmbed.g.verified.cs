@@ -60,6 +60,9 @@ namespace Sample
         /// <summary>Number of classes of the head (0: no head).</summary>
         public int NumClasses { get; }
 
+        /// <summary>Official <c>drop_path_rate</c>: stochastic depth of training forwards in training mode.</summary>
+        public double DropPathRate { get; }
+
         private readonly global::Vim.Runtime.Modules.Parameter _clsToken;   // cls_token (1, 1, D)
         private readonly global::Vim.Runtime.Modules.PatchEmbed _patchEmbed;   // patch_embed.proj.{weight (D, C, P, P), bias (D)}
         private readonly global::Vim.Runtime.Modules.Linear? _head;   // head.{weight (classes, D), bias (classes)}; null when NumClasses is 0
@@ -79,6 +82,7 @@ namespace Sample
             ImgHeight = overrides?.ImgHeight ?? 32;
             ImgWidth = overrides?.ImgWidth ?? 32;
             NumClasses = overrides?.NumClasses ?? 10;
+            DropPathRate = overrides?.DropPathRate ?? 0.1;
             global::Vim.Runtime.Registry.ModelOverrides.CheckPatchGrid(ModelInfo.Name, ImgHeight, ImgWidth, PatchSize, Stride, NumClasses);
             GridHeight = (ImgHeight - PatchSize) / Stride + 1;
             GridWidth = (ImgWidth - PatchSize) / Stride + 1;
@@ -161,6 +165,105 @@ namespace Sample
             return _head.Forward(features);
         }
 
+        /// <summary>
+        /// Drop-path rate of the hidden state added into layer i's residual: timm's linspace(0, rate, depth) shifted by one
+        /// (layer 0 has no residual to add to, so no layer reaches the full rate; the final norm's input gets it).
+        /// </summary>
+        private double LayerDropPath(int i) => i == 0 || Depth < 2 ? 0.0 : DropPathRate * (i - 1) / (Depth - 1);
+
+        /// <summary>What <see cref="ForwardTrainCore"/> keeps for <see cref="BackwardCore"/>.</summary>
+        private sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+        {
+            /// <summary>The images (B, C, H, W), for the patch embedding's weight gradient (kept by the pass).</summary>
+            public global::Vim.Runtime.Tensors.Tensor Images = null!;
+
+            /// <summary>Layer i's residual sum r_i (B, L, D), the input of its norm.</summary>
+            public global::Vim.Runtime.Tensors.Tensor[] Sums = null!;
+
+            /// <summary>Layer i's mixer activations; null where gradient checkpointing recomputes them.</summary>
+            public global::Vim.Runtime.Training.ActivationStore?[] Layers = null!;
+
+            /// <summary>The drop-path scales of the hidden state added into r_i, per sample; null where nothing was dropped.</summary>
+            public float[]?[] DropPaths = null!;
+
+            /// <summary>The drop-path scales of the last hidden state, added in the final norm.</summary>
+            public float[]? FinalDropPath;
+
+            /// <summary>r + drop_path(h), the input of norm_f (B, L, D).</summary>
+            public global::Vim.Runtime.Tensors.Tensor Final = null!;
+
+            /// <summary>The head's input (B, D).</summary>
+            public global::Vim.Runtime.Tensors.Tensor Features = null!;
+        }
+
+        /// <inheritdoc/>
+        protected override global::Vim.Runtime.Tensors.Tensor ForwardTrainCore(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Training.TrainingContext context, out global::Vim.Runtime.Training.ActivationStore saved)
+        {
+            global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
+            int batch = x.Shape[0];
+            var a = new Activations { Images = x, Sums = new global::Vim.Runtime.Tensors.Tensor[Depth], Layers = new global::Vim.Runtime.Training.ActivationStore?[Depth], DropPaths = new float[]?[Depth] };
+            saved = a;
+            bool keep = !context.Checkpointing;
+            using var patches = _patchEmbed.Forward(x);
+            Observe("patch_proj", patches);
+            // insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)
+            var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, ClsPosition);
+            Observe("patch_embed", hidden);
+            // layer 0 has no incoming residual: r_0 = hidden                                           (§5.1)
+            var residual = a.Sums[0] = a.Keep(hidden);
+            hidden = _layers[0].MixTrain(residual, reverse: false, keep, out var layer0);
+            a.Layers[0] = a.Keep(layer0);
+            // r_i = r_{i-1} + drop_path_i(h_{i-1});  h_i = mixer_i(norm_i(r_i))                       (§4.4, §5.4)
+            for (int i = 1; i < Depth; i++)
+            {
+                a.DropPaths[i] = context.DropPath(LayerDropPath(i), batch);
+                global::Vim.Runtime.Ops.TrainOps.DropPathInPlace(hidden, a.DropPaths[i]);
+                residual = a.Sums[i] = a.Keep(global::Vim.Runtime.Ops.TrainOps.Sum(residual, hidden));
+                hidden.Dispose();
+                hidden = _layers[i].MixTrain(residual, reverse: false, keep, out var layer);
+                a.Layers[i] = a.Keep(layer);
+            }
+            // out = norm_f(r + drop_path(h))                                                            (§4.6)
+            a.FinalDropPath = context.DropPath(DropPathRate, batch);
+            global::Vim.Runtime.Ops.TrainOps.DropPathInPlace(hidden, a.FinalDropPath);
+            a.Final = a.Keep(global::Vim.Runtime.Ops.TrainOps.Sum(residual, hidden));
+            hidden.Dispose();
+            using var normed = _normF.Forward(a.Final);
+            // features = the cls token's row -> (B, D)                                                (§4.7)
+            a.Features = a.Keep(global::Vim.Runtime.Ops.TokenOps.SelectToken(normed, ClsPosition));
+            return _head is null ? global::Vim.Runtime.Ops.TrainOps.Copy(a.Features) : _head.Forward(a.Features);
+        }
+
+        /// <inheritdoc/>
+        protected override global::Vim.Runtime.Tensors.Tensor? BackwardCore(global::Vim.Runtime.Training.ActivationStore saved, global::Vim.Runtime.Tensors.Tensor dLogits, bool inputGradient)
+        {
+            var a = (Activations)saved;
+            // logits = head(features)
+            using var dFeatures = _head is null ? global::Vim.Runtime.Ops.TrainOps.Copy(dLogits) : _head.Backward(a.Features, dLogits)!;
+            // features = out[:, cls] -> zero but the cls row (B, L, D)
+            using var dNormed = global::Vim.Runtime.Ops.TokenOps.SelectTokenBackward(dFeatures, ClsPosition, SequenceLength);
+            // out = norm_f(r + drop_path(h)): ∂/∂r, and ∂/∂h through the drop-path scales
+            var dSum = global::Vim.Runtime.Tensors.Tensor.Empty(a.Final.Shape, a.Final.Device);
+            _normF.Backward(a.Final, dNormed, dSum, accumulate: false);
+            var dHidden = global::Vim.Runtime.Ops.TrainOps.DropPath(dSum, a.FinalDropPath);
+            for (int i = Depth - 1; i >= 1; i--)
+            {
+                // h_i = mixer_i(norm_i(r_i)) adds its gradient to ∂/∂r_i
+                _layers[i].MixBackward(a.Sums[i], a.Layers[i], reverse: false, dHidden, dSum);
+                dHidden.Dispose();
+                // r_i = r_{i-1} + drop_path_i(h_{i-1}): r_{i-1} gets ∂/∂r_i, h_{i-1} the same through its drop-path scale
+                dHidden = global::Vim.Runtime.Ops.TrainOps.DropPath(dSum, a.DropPaths[i]);
+            }
+            // h_0 = mixer_0(norm_0(r_0)), r_0 = the embedded tokens
+            _layers[0].MixBackward(a.Sums[0], a.Layers[0], reverse: false, dHidden, dSum);
+            dHidden.Dispose();
+            // the cls token was inserted at M / 2: its row goes to cls_token, the others to the patches
+            using var dPatches = global::Vim.Runtime.Ops.TokenOps.InsertTokenBackward(dSum, _clsToken, ClsPosition);
+            dSum.Dispose();
+            // patches = patch_embed(x)
+            return _patchEmbed.Backward(a.Images, dPatches, inputGradient);
+        }
+
         /// <summary>Vim block: add → RMSNorm (eps 1E-05) → mixer, fused add + norm.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Vim.Generators", "{version}")]
         partial class Block : global::Vim.Runtime.Modules.Module
@@ -207,6 +310,40 @@ namespace Sample
             {
                 using var normed = _norm.Forward(residual);
                 return _mixer.Forward(normed, reverse);
+            }
+
+            /// <summary>
+            /// mixer(norm(sum)) for the block's residual sum r (B, L, D), keeping the mixer's activations in <paramref name="saved"/>, or
+            /// none with gradient checkpointing (<paramref name="keep"/> false): <see cref="MixBackward"/> then recomputes them from r.
+            /// The fused add + norm is one function in fp32; the training forward forms r itself and keeps it.
+            /// </summary>
+            /// <param name="sum">The residual sum r, not modified (the caller keeps it).</param>
+            /// <param name="reverse">Run the mixer on the reversed sequence.</param>
+            /// <param name="keep">Keep the mixer's activations (false: gradient checkpointing).</param>
+            /// <param name="saved">The mixer's activations, or null when not kept.</param>
+            public global::Vim.Runtime.Tensors.Tensor MixTrain(global::Vim.Runtime.Tensors.Tensor sum, bool reverse, bool keep, out global::Vim.Runtime.Training.ActivationStore? saved)
+            {
+                // the mixer keeps the normalised input (RMSNorm)
+                var output = _mixer.ForwardTrain(_norm.Forward(sum), reverse, out var kept);
+                if (!keep) kept.Dispose();
+                saved = keep ? kept : null;
+                return output;
+            }
+
+            /// <summary>Backward of <see cref="MixTrain"/>: the mixer's and the norm's gradients accumulate, ∂/∂r is added to <paramref name="dSum"/>; gives back <paramref name="saved"/>.</summary>
+            /// <param name="sum">The residual sum r the forward read.</param>
+            /// <param name="saved">What the forward kept, or null to recompute it (gradient checkpointing).</param>
+            /// <param name="reverse">The forward's direction.</param>
+            /// <param name="dOutput">∂loss/∂output (B, L, D).</param>
+            /// <param name="dSum">∂loss/∂r, accumulated.</param>
+            public void MixBackward(global::Vim.Runtime.Tensors.Tensor sum, global::Vim.Runtime.Training.ActivationStore? saved, bool reverse, global::Vim.Runtime.Tensors.Tensor dOutput, global::Vim.Runtime.Tensors.Tensor dSum)
+            {
+                if (saved is null) MixTrain(sum, reverse, keep: true, out saved).Dispose();
+                using (saved)
+                {
+                    using var dNormed = _mixer.Backward((Mixer.Activations)saved!, dOutput, reverse);
+                    _norm.Backward(sum, dNormed, dSum, accumulate: true);
+                }
             }
         }
 
@@ -299,6 +436,56 @@ namespace Sample
                 {
                     return _outProj.Forward(row);
                 }
+            }
+
+            /// <summary>What <see cref="ForwardTrain"/> keeps for <see cref="Backward"/>.</summary>
+            public sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+            {
+                /// <summary>The normalised input (B, L, D), for in_proj's weight gradient.</summary>
+                public global::Vim.Runtime.Tensors.Tensor Hidden = null!;
+
+                /// <summary>in_proj's output xz (B, L, 2E): the conv input x and the gate z.</summary>
+                public global::Vim.Runtime.Tensors.Tensor Xz = null!;
+
+                /// <summary>The forward branch's x_dbl (B, L, R + 2N); u and Δ are recomputed from it and xz.</summary>
+                public global::Vim.Runtime.Tensors.Tensor XDbl = null!;
+
+                /// <summary>The backward branch's x_dbl (B, L, R + 2N).</summary>
+                public global::Vim.Runtime.Tensors.Tensor XDblB = null!;
+
+                /// <summary>The scans' gated output y (B, L, E), for out_proj's weight gradient.</summary>
+                public global::Vim.Runtime.Tensors.Tensor Y = null!;
+            }
+
+            /// <summary><see cref="Forward"/> keeping what <see cref="Backward"/> reads in <paramref name="saved"/>, which takes ownership of <paramref name="hidden"/>.</summary>
+            /// <param name="hidden">The normalised block input (B, L, D).</param>
+            /// <param name="reverse">Process the sequence as if reversed (bidirectional layer pairs).</param>
+            /// <param name="saved">The activations the backward pass reads.</param>
+            public global::Vim.Runtime.Tensors.Tensor ForwardTrain(global::Vim.Runtime.Tensors.Tensor hidden, bool reverse, out Activations saved)
+            {
+                saved = new Activations();
+                saved.Hidden = saved.Keep(hidden);
+                var xz = saved.Xz = saved.Keep(_inProj.Forward(hidden));
+                var y = saved.Y = saved.Keep(global::Vim.Runtime.Ops.MambaOps.NewOutput(xz, DInner));
+                saved.XDbl = saved.Keep(global::Vim.Runtime.Ops.MambaOps.BranchTrain(xz, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse, y, accumulate: false, scale: 0.5f));
+                saved.XDblB = saved.Keep(global::Vim.Runtime.Ops.MambaOps.BranchTrain(xz, _conv1dB, _xProjB, _dtProjB, _aBLog, _dB, DState, !reverse, y, accumulate: true, scale: 0.5f));
+                return _outProj.Forward(y);
+            }
+
+            /// <summary>Backward of <see cref="ForwardTrain"/>: every parameter of the mixer accumulates its gradient; returns ∂/∂hidden.</summary>
+            /// <param name="saved">What the forward kept.</param>
+            /// <param name="dOutput">∂loss/∂output (B, L, D).</param>
+            /// <param name="reverse">The forward's direction.</param>
+            public global::Vim.Runtime.Tensors.Tensor Backward(Activations saved, global::Vim.Runtime.Tensors.Tensor dOutput, bool reverse)
+            {
+                // output = y · out_projᵀ
+                using var dY = _outProj.Backward(saved.Y, dOutput)!;
+                // each branch adds the gradients of its conv input x and its gate z into dXz
+                using var dXz = global::Vim.Runtime.Tensors.Tensor.Zeros(saved.Xz.Shape, saved.Xz.Device);
+                global::Vim.Runtime.Ops.MambaOps.BranchBackward(saved.Xz, saved.XDblB, _conv1dB, _xProjB, _dtProjB, _aBLog, _dB, DState, !reverse, dY, scale: 0.5f, dXz);
+                global::Vim.Runtime.Ops.MambaOps.BranchBackward(saved.Xz, saved.XDbl, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse, dY, scale: 0.5f, dXz);
+                // xz = hidden · in_projᵀ
+                return _inProj.Backward(saved.Hidden, dXz)!;
             }
         }
     }
