@@ -13,6 +13,10 @@ namespace Vim.Generators.Emit
         private static void WriteTraining(SourceWriter w, ModelGraph g)
         {
             w.Line();
+            w.Line("/// <summary>The official <c>no_weight_decay()</c>: the position embedding and the cls tokens are never decayed.</summary>");
+            w.Line("public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =");
+            w.Line("    new global::System.Collections.Generic.HashSet<string> { \"pos_embed\", \"cls_token\", \"dist_token\", \"cls_token_head\", \"cls_token_tail\" };");
+            w.Line();
             WriteDropPathRates(w, g);
             w.Line();
             WriteActivations(w, g);

@@ -49,6 +49,12 @@ public abstract class ImageModel : Module
         return Observer is null && CpuBatchSplit.Applies(x) ? CpuBatchSplit.Run(x, compute) : compute(x);
     }
 
+    /// <summary>The keys the official model's <c>no_weight_decay()</c> names: exempt from weight decay in the recipes' parameter groups.</summary>
+    public virtual IReadOnlySet<string> NoWeightDecay => new HashSet<string>();
+
+    /// <summary>Key fragments (VMamba's <c>no_weight_decay_keywords()</c>) whose parameters are exempt from weight decay.</summary>
+    public virtual IReadOnlyList<string> NoWeightDecayKeywords => [];
+
     /// <summary>Training mode: drop-path is active in <see cref="ForwardTrain"/>. Off after construction, as in PyTorch's eval mode.</summary>
     public bool IsTraining { get; private set; }
 

@@ -179,6 +179,10 @@ namespace Sample
             return forward;
         }
 
+        /// <summary>The official <c>no_weight_decay()</c>: the position embedding and the cls tokens are never decayed.</summary>
+        public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
+            new global::System.Collections.Generic.HashSet<string> { "pos_embed", "cls_token", "dist_token", "cls_token_head", "cls_token_tail" };
+
         /// <summary>
         /// Drop-path rate of the hidden state added into layer i's residual: timm's linspace(0, rate, depth) shifted by one
         /// (layer 0 has no residual to add to, so no layer reaches the full rate; the final norm's input gets it).
