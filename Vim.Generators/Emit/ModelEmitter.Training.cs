@@ -13,9 +13,14 @@ namespace Vim.Generators.Emit
         private static void WriteTraining(SourceWriter w, ModelGraph g)
         {
             w.Line();
-            w.Line("/// <summary>The official <c>no_weight_decay()</c>: the position embedding and the cls tokens are never decayed.</summary>");
+            // The official no_weight_decay() names every token any variant has; this variant's own are enough.
+            var exempt = new System.Collections.Generic.List<string>();
+            if (g.AbsPosEmbed) exempt.Add("\"pos_embed\"");
+            if (g.Cls is ClsPlacement.Middle or ClsPlacement.Head) exempt.Add("\"cls_token\"");
+            if (g.Cls == ClsPlacement.Double) { exempt.Add("\"cls_token_head\""); exempt.Add("\"cls_token_tail\""); }
+            w.Line("/// <summary>The official <c>no_weight_decay()</c> keys this variant has: the position embedding and cls tokens are never decayed.</summary>");
             w.Line("public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =");
-            w.Line("    new global::System.Collections.Generic.HashSet<string> { \"pos_embed\", \"cls_token\", \"dist_token\", \"cls_token_head\", \"cls_token_tail\" };");
+            w.Line($"    new global::System.Collections.Generic.HashSet<string> {{ {string.Join(", ", exempt)} }};");
             w.Line();
             WriteDropPathRates(w, g);
             w.Line();

@@ -171,9 +171,9 @@ namespace Sample
                 return _head.Forward(features);
             }
 
-            /// <summary>The official <c>no_weight_decay()</c>: the position embedding and the cls tokens are never decayed.</summary>
+            /// <summary>The official <c>no_weight_decay()</c> keys this variant has: the position embedding and cls tokens are never decayed.</summary>
             public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
-                new global::System.Collections.Generic.HashSet<string> { "pos_embed", "cls_token", "dist_token", "cls_token_head", "cls_token_tail" };
+                new global::System.Collections.Generic.HashSet<string> { "pos_embed", "cls_token" };
 
             /// <summary>
             /// Drop-path rate of the hidden state added into layer i's residual: timm's linspace(0, rate, depth) shifted by one
