@@ -176,6 +176,8 @@ namespace Vim.Generators.Emit
             w.Line("    return _outProj.Forward(y);");
             w.Line("}");
             w.Close();
+            w.Line();
+            VMambaComponentTrainingEmitter.WriteMixer(w, ft, act, conv);
             if (ft.OutNorm is VMambaForwardType.LayerNorm or VMambaForwardType.DwConv3 or VMambaForwardType.CNorm)
             {
                 w.Line();
@@ -243,6 +245,8 @@ namespace Vim.Generators.Emit
                 w.Line("return _fc2.Forward(h);");
             }
             w.Close();
+            w.Line();
+            VMambaComponentTrainingEmitter.WriteMlp(w, m);
             w.Close();
         }
 
@@ -303,6 +307,8 @@ namespace Vim.Generators.Emit
                 w.Line("}");
             }
             w.Close();
+            w.Line();
+            VMambaComponentTrainingEmitter.WriteBlock(w, b, ssm, mlp, mixer, mlpType);
             w.Close();
         }
     }

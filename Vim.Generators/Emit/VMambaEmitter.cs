@@ -7,7 +7,7 @@ using static Vim.Generators.Emit.SourceWriter;
 namespace Vim.Generators.Emit
 {
     /// <summary>Writes one VMamba model's partial class: parameters under the official keys and the specialised forward graph.</summary>
-    internal static class VMambaEmitter
+    internal static partial class VMambaEmitter
     {
         private const string Ns = "global::Vim.Runtime.Modules.VMamba.";
         private const string Conv2d = Ns + "Conv2d";
@@ -44,6 +44,7 @@ namespace Vim.Generators.Emit
             WriteFields(w, g);
             WriteConstructors(w, g);
             WriteForward(w, g);
+            WriteTraining(w, g);
             if (g.BlockType is null) WriteStageOptions(w, g);
             w.Close();
             return Header.Close(w, g.Type);
@@ -71,6 +72,9 @@ namespace Vim.Generators.Emit
             w.Line();
             w.Line("/// <summary>Number of classes of the head (0: no head).</summary>");
             w.Line("public int NumClasses { get; }");
+            w.Line();
+            w.Line("/// <summary>Official <c>drop_path_rate</c>: stochastic depth of training forwards in training mode.</summary>");
+            w.Line("public double DropPathRate { get; }");
             w.Line();
         }
 
@@ -114,6 +118,9 @@ namespace Vim.Generators.Emit
             w.Line("if (overrides?.ImgWidth is int width && width != ImgSize) throw new global::System.ArgumentException($\"{ModelInfo.Name}: imgsize is one square size; got {ImgSize}x{width}.\");");
             w.Line($"NumClasses = overrides?.NumClasses ?? {Int(g.NumClasses)};");
             w.Line("if (NumClasses < 0) throw new global::System.ArgumentException($\"{ModelInfo.Name}: NumClasses must not be negative, got {NumClasses}.\");");
+            w.Line($"DropPathRate = overrides?.DropPathRate ?? {Double(g.DropPathRate)};");
+            if (g.UseCheckpoint) w.Line("// use_checkpoint: the blocks recompute their activations in the backward pass");
+            if (g.UseCheckpoint) w.Line("GradientCheckpointing = true;");
             w.Line("var parameterDevice = Device;");
             w.Line($"var linearInit = {TypeRefs.ParameterInit}.TruncatedNormal(0.02);");
             w.Line();

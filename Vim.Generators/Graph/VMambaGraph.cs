@@ -45,6 +45,8 @@ namespace Vim.Generators.Graph
         EquatableArray<double> Mean,
         EquatableArray<double> Std,
         double CropPct,
+        double DropPathRate,
+        bool UseCheckpoint,
         long ParameterCount,
         string? BlockType = null)
     {

@@ -116,7 +116,7 @@ namespace Vim.Generators.Graph
                     s.Depths, dims.ToEquatableArray(), dInner.ToEquatableArray(), dtRank.ToEquatableArray(), hidden.ToEquatableArray(),
                     s.SsmDState, act, conv, convBias, s.SsmInit, ft.HasGate, ft.GateActivation, ft.OutActivation, ft.OutNorm,
                     ft.Traversals.ToEquatableArray(), ft.Legacy, s.MlpActLayer, s.Gmlp, s.PatchNorm, channelFirst, s.NormLayer,
-                    s.DownsampleVersion, s.PatchEmbedVersion, s.PosEmbed, s.Mean, s.Std, s.CropPct, 0, s.Block?.TypeName);
+                    s.DownsampleVersion, s.PatchEmbedVersion, s.PosEmbed, s.Mean, s.Std, s.CropPct, s.DropPathRate, s.UseCheckpoint, 0, s.Block?.TypeName);
                 graph = graph with { ParameterCount = Count(graph) };
             }
             return new VMambaBuildResult(graph, diagnostics.ToEquatableArray(), s.Name, s.Aliases, s.LocationOf("Name"), s.Type.GlobalName);

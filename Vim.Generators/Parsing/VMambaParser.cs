@@ -69,6 +69,8 @@ namespace Vim.Generators.Parsing
                 a.Doubles("Mean", 0.485, 0.456, 0.406),
                 a.Doubles("Std", 0.229, 0.224, 0.225),
                 a.Double("CropPct", 0.875),
+                a.Double("DropPathRate", 0.1),
+                a.Bool("UseCheckpoint", false),
                 a.Names.ToEquatableArray(),
                 a.AttributeLocation,
                 a.Locations(),

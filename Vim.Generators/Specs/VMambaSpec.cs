@@ -33,6 +33,8 @@ namespace Vim.Generators.Specs
         EquatableArray<double> Mean,
         EquatableArray<double> Std,
         double CropPct,
+        double DropPathRate,
+        bool UseCheckpoint,
         EquatableArray<string> ExplicitArguments,
         LocationInfo? AttributeLocation,
         EquatableArray<ArgumentLocation> ArgumentLocations,

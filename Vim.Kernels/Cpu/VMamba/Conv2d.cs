@@ -51,10 +51,6 @@ public static unsafe class Conv2d
         Guard.AtLeast(Name, nameof(input), input.Length, batch * plane, $"(B={batch}, C={channels}, H={height}, W={width})");
         Guard.AtLeast(Name, nameof(output), output.Length, (long)batch * ho * wo * o, $"(B={batch}, Ho={ho}, Wo={wo}, O={o})");
 
-        // Element (c, y, x) of one image sits at c·sc + y·sy + x·sx.
-        int sc = channelFirstInput ? height * width : 1;
-        int sy = channelFirstInput ? width : width * channels;
-        int sx = channelFirstInput ? 1 : channels;
         int pixels = ho * wo;
         int blocks = (pixels + RowsPerBlock - 1) / RowsPerBlock;
         fixed (float* pin = input)
@@ -74,26 +70,7 @@ public static unsafe class Conv2d
                 {
                     var image = new ReadOnlySpan<float>((float*)inAt + b * plane, (int)plane);
                     var cols = columns.AsSpan(0, rows * k);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        int pixel = start + r, oy = pixel / wo, ox = pixel % wo;
-                        var row = cols.Slice(r * k, k);
-                        int i = 0;
-                        for (int c = 0; c < channels; c++)
-                        {
-                            for (int ky = 0; ky < kernelH; ky++)
-                            {
-                                int y = oy * stride - padding + ky;
-                                bool rowInside = (uint)y < (uint)height;
-                                for (int kx = 0; kx < kernelW; kx++, i++)
-                                {
-                                    int x = ox * stride - padding + kx;
-                                    row[i] = rowInside && (uint)x < (uint)width ? image[c * sc + y * sy + x * sx] : 0f;
-                                }
-                            }
-                        }
-                    }
-
+                    Im2Col(image, channelFirstInput, channels, height, width, kernelH, kernelW, stride, padding, wo, start, rows, cols);
                     var outRows = new Span<float>((float*)outAt + ((long)b * pixels + start) * o, rows * o);
                     var biasSpan = biasAt == 0 ? default : new ReadOnlySpan<float>((float*)biasAt, biasLength);
                     Gemm.Multiply(rows, cols, k, weight, outRows, o, biasSpan, accumulate: false);
@@ -103,6 +80,39 @@ public static unsafe class Conv2d
                     ArrayPool<float>.Shared.Return(columns);
                 }
             });
+        }
+    }
+
+    /// <summary>
+    /// Rows <paramref name="start"/>.. of one image's im2col matrix: output pixel p's C·kh·kw inputs in the weight's (c, ky, kx)
+    /// order, zero where the window leaves the image.
+    /// </summary>
+    internal static void Im2Col(ReadOnlySpan<float> image, bool channelFirstInput, int channels, int height, int width, int kernelH, int kernelW,
+        int stride, int padding, int wo, int start, int rows, Span<float> cols)
+    {
+        // Element (c, y, x) of one image sits at c·sc + y·sy + x·sx.
+        int sc = channelFirstInput ? height * width : 1;
+        int sy = channelFirstInput ? width : width * channels;
+        int sx = channelFirstInput ? 1 : channels;
+        int k = channels * kernelH * kernelW;
+        for (int r = 0; r < rows; r++)
+        {
+            int pixel = start + r, oy = pixel / wo, ox = pixel % wo;
+            var row = cols.Slice(r * k, k);
+            int i = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                for (int ky = 0; ky < kernelH; ky++)
+                {
+                    int y = oy * stride - padding + ky;
+                    bool rowInside = (uint)y < (uint)height;
+                    for (int kx = 0; kx < kernelW; kx++, i++)
+                    {
+                        int x = ox * stride - padding + kx;
+                        row[i] = rowInside && (uint)x < (uint)width ? image[c * sc + y * sy + x * sx] : 0f;
+                    }
+                }
+            }
         }
     }
 }

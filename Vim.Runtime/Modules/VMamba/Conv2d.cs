@@ -37,4 +37,8 @@ public sealed class Conv2d : Module
 
     /// <summary>x (B, C, H, W) when <paramref name="channelFirstInput"/>, else (B, H, W, C) → (B, Ho, Wo, O).</summary>
     public Tensor Forward(Tensor x, bool channelFirstInput) => Backends.For(x.Device).Conv2d(x, channelFirstInput, Weight, Bias, Stride, Padding);
+
+    /// <summary>Backward at input x for the output gradient dy: weight and bias gradients; returns ∂/∂x in x's layout (null when not wanted).</summary>
+    public Tensor? Backward(Tensor x, Tensor dy, bool channelFirstInput, bool inputGradient = true) =>
+        Backends.For(x.Device).Conv2dBackward(x, channelFirstInput, dy, Weight, Bias, Stride, Padding, inputGradient);
 }

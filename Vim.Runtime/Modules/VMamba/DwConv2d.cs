@@ -26,4 +26,7 @@ public sealed class DwConv2d : Module
 
     /// <summary>The first C channels of x (B, H, W, ≥C) → (B, H, W, C).</summary>
     public Tensor Forward(Tensor x) => Backends.For(x.Device).DepthwiseConv2d(x, Weight, Bias);
+
+    /// <summary>Backward at input x: weight and bias gradients; adds ∂/∂x to the first C channels of dx (x's shape).</summary>
+    public void Backward(Tensor x, Tensor dy, Tensor dx) => Backends.For(x.Device).DepthwiseConv2dBackward(x, dy, Weight, Bias, dx);
 }

@@ -5,7 +5,7 @@ using Vim.Runtime.Tensors;
 namespace Vim.Runtime.Modules.VMamba;
 
 /// <summary>VMamba's Mlp / gMlp (spec §6.1–6.2): keys <c>fc1.{weight,bias}</c>, <c>fc2.{weight,bias}</c>.</summary>
-public sealed class Mlp : Module
+public sealed partial class Mlp : Module
 {
     private readonly Linear _fc1;
     private readonly Linear _fc2;

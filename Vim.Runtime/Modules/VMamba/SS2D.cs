@@ -13,7 +13,7 @@ namespace Vim.Runtime.Modules.VMamba;
 /// <c>A_logs</c>, <c>Ds</c>, <c>dt_projs_weight</c>, <c>dt_projs_bias</c>; children <c>in_proj</c>, <c>conv2d</c>,
 /// <c>out_norm</c>, <c>out_proj</c> in the forward type's order.
 /// </summary>
-public sealed class SS2D : Module
+public sealed partial class SS2D : Module
 {
     private readonly Linear _inProj;
     private readonly DwConv2d? _conv;

@@ -7,7 +7,7 @@ namespace Vim.Runtime.Modules.VMamba;
 /// VSSBlock (spec §6): x += op(norm(x)) when there is an SS2D branch; x += mlp(norm2(x)) when there is an MLP
 /// (DropPath is the identity at inference). Keys <c>norm.*</c>, <c>op.*</c>, <c>norm2.*</c>, <c>mlp.*</c>.
 /// </summary>
-public sealed class VssBlock : Module
+public sealed partial class VssBlock : Module
 {
     private readonly LayerNorm? _norm;
     private readonly SS2D? _op;

@@ -41,5 +41,74 @@ namespace Sample
                 backend.AddInPlace(x, hidden);
             }
         }
+
+        /// <summary>What <see cref="ForwardTrain"/> keeps: the input, the map between the branches, each branch's activations and drop-path scales.</summary>
+        public sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+        {
+            /// <summary>The block's input.</summary>
+            public global::Vim.Runtime.Tensors.Tensor X = null!;
+
+            /// <summary>x + drop_path(op(norm(x))), the MLP branch's input.</summary>
+            public global::Vim.Runtime.Tensors.Tensor? Mid;
+
+            /// <summary>The mixer's activations (null with gradient checkpointing) and its drop-path scales.</summary>
+            public global::Sample.GatedMixer.Activations? Op;
+            public float[]? DropOp;
+
+            /// <summary>The MLP's activations (null with gradient checkpointing) and its drop-path scales.</summary>
+            public global::Sample.GatedMlp.Activations? Mlp;
+            public float[]? DropMlp;
+
+            /// <summary>Whether the branches' activations were kept.</summary>
+            public bool Complete;
+        }
+
+        /// <summary>The training forward as a new map; <paramref name="saved"/> takes ownership of <paramref name="x"/> (and keeps only it without <paramref name="keep"/>).</summary>
+        public global::Vim.Runtime.Tensors.Tensor ForwardTrain(global::Vim.Runtime.Tensors.Tensor x, float[]? dropOp, float[]? dropMlp, bool keep, out Activations saved)
+        {
+            var s = saved = new Activations { DropOp = dropOp, DropMlp = dropMlp, Complete = keep };
+            s.X = s.Keep(x);
+            // x = x + drop_path(op(norm(x)))
+            global::Vim.Runtime.Tensors.Tensor current;
+            using (var mixed = _op.ForwardTrain(_norm.Forward(x), out var op))
+            {
+                if (keep) s.Op = s.Keep(op); else op.Dispose();
+                global::Vim.Runtime.Ops.TrainOps.DropPathInPlace(mixed, dropOp);
+                current = global::Vim.Runtime.Ops.TrainOps.Sum(x, mixed);
+            }
+            if (keep) s.Mid = s.Keep(current);
+            // x = x + drop_path(mlp(norm2(x)))
+            using (var hidden = _mlp.ForwardTrain(_norm2.Forward(current), out var mlp))
+            {
+                if (keep) s.Mlp = s.Keep(mlp); else mlp.Dispose();
+                global::Vim.Runtime.Ops.TrainOps.DropPathInPlace(hidden, dropMlp);
+                var next = global::Vim.Runtime.Ops.TrainOps.Sum(current, hidden);
+                if (!keep) current.Dispose();
+                return next;
+            }
+        }
+
+        /// <summary>Backward of <see cref="ForwardTrain"/>: every parameter of the block accumulates its gradient; returns ∂/∂x.</summary>
+        public global::Vim.Runtime.Tensors.Tensor Backward(Activations s, global::Vim.Runtime.Tensors.Tensor dOutput)
+        {
+            if (!s.Complete)
+            {
+                // gradient checkpointing: run the forward again, keeping everything
+                ForwardTrain(global::Vim.Runtime.Ops.TrainOps.Copy(s.X), s.DropOp, s.DropMlp, keep: true, out var full).Dispose();
+                using (full) return Backward(full, dOutput);
+            }
+            var dX = global::Vim.Runtime.Ops.TrainOps.Copy(dOutput);
+            using (var dHidden = global::Vim.Runtime.Ops.TrainOps.DropPath(dX, s.DropMlp))
+            using (var dNormed = _mlp.Backward(s.Mlp!, dHidden))
+            {
+                _norm2.Backward(s.Mid!, dNormed, dX, accumulate: true);
+            }
+            using (var dMixed = global::Vim.Runtime.Ops.TrainOps.DropPath(dX, s.DropOp))
+            using (var dNormed = _op.Backward(s.Op!, dMixed))
+            {
+                _norm.Backward(s.X, dNormed, dX, accumulate: true);
+            }
+            return dX;
+        }
     }
 }

@@ -84,6 +84,76 @@ namespace Sample
             }
         }
 
+        /// <summary>What <see cref="ForwardTrain"/> keeps for <see cref="Backward"/>: each step's input.</summary>
+        public sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+        {
+            /// <summary>The block input x, in_proj's output t, the activation's input and u = the scan's input.</summary>
+            public global::Vim.Runtime.Tensors.Tensor X = null!, T = null!, UPre = null!, U = null!;
+
+            /// <summary>The direction projections and Δraw, and the merged scan output.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Proj = null!, Delta = null!, Scan = null!;
+
+            /// <summary>out_norm's LayerNorm output (its conv's input).</summary>
+            public global::Vim.Runtime.Tensors.Tensor Normed = null!;
+
+            /// <summary>y before the gate.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Ungated = null!;
+
+            /// <summary>out_proj's input.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Y = null!;
+        }
+
+        /// <summary><see cref="Forward"/> keeping what <see cref="Backward"/> reads; <paramref name="saved"/> takes ownership of <paramref name="x"/>.</summary>
+        public global::Vim.Runtime.Tensors.Tensor ForwardTrain(global::Vim.Runtime.Tensors.Tensor x, out Activations saved)
+        {
+            var backend = global::Vim.Runtime.Devices.Backends.For(x.Device);
+            var s = saved = new Activations();
+            s.X = s.Keep(x);
+            s.T = s.Keep(_inProj.Forward(x));
+            s.UPre = s.Keep(_conv2d.Forward(s.T));
+            s.U = s.Keep(global::Vim.Runtime.Ops.VMambaOps.Activation(s.UPre, global::Vim.Dsl.ActLayer.Silu));
+            var (proj, delta) = backend.DirectionProjections(s.U, _xProjWeight, _dtProjsWeight);
+            s.Proj = s.Keep(proj);
+            s.Delta = s.Keep(delta);
+            s.Scan = s.Keep(backend.CrossScan(s.U, proj, delta, _dtProjsBias, _aLogs, _ds, DtRank, DState, Traversals));
+            s.Normed = s.Keep(_outNorm.Forward(s.Scan));
+            var y = s.Keep(_outConv.Forward(s.Normed));
+            s.Ungated = y;
+            y = s.Keep(global::Vim.Runtime.Ops.TrainOps.Copy(y));
+            backend.GateInPlace(y, s.T, DInner, global::Vim.Dsl.ActLayer.Silu);
+            s.Y = y;
+            return _outProj.Forward(y);
+        }
+
+        /// <summary>Backward of <see cref="ForwardTrain"/>: every parameter of the mixer accumulates its gradient; returns ∂/∂x.</summary>
+        public global::Vim.Runtime.Tensors.Tensor Backward(Activations s, global::Vim.Runtime.Tensors.Tensor dOutput)
+        {
+            var backend = global::Vim.Runtime.Devices.Backends.For(dOutput.Device);
+            using var dT = global::Vim.Runtime.Tensors.Tensor.Zeros(s.T.Shape, s.T.Device);
+            var dY = _outProj.Backward(s.Y, dOutput)!;
+            backend.GateBackward(s.Ungated, s.T, DInner, global::Vim.Dsl.ActLayer.Silu, dY, dT);
+            global::Vim.Runtime.Tensors.Tensor dScan;
+            using (var dNormed = global::Vim.Runtime.Tensors.Tensor.Zeros(s.Normed.Shape, s.Normed.Device))
+            {
+                using (dY) _outConv.Backward(s.Normed, dY, dNormed);
+                dScan = _outNorm.Backward(s.Scan, dNormed);
+            }
+            // four selective scans, then the projections that fed them: both add into ∂/∂u
+            var (dU, dProj, dDelta) = backend.CrossScanBackward(s.U, s.Proj, s.Delta, _dtProjsBias, _aLogs, _ds, DtRank, DState, Traversals, dScan);
+            dScan.Dispose();
+            using (dProj)
+            using (dDelta)
+            {
+                backend.DirectionProjectionsBackward(s.U, s.Proj, dProj, dDelta, _xProjWeight, _dtProjsWeight, dU);
+            }
+            using (dU)
+            using (var dUPre = global::Vim.Runtime.Ops.VMambaOps.ActivationBackward(s.UPre, dU, global::Vim.Dsl.ActLayer.Silu))
+            {
+                _conv2d.Backward(s.T, dUPre, dT);
+            }
+            return _inProj.Backward(s.X, dT)!;
+        }
+
         private static global::Vim.Runtime.Tensors.Tensor Replace(global::Vim.Runtime.Tensors.Tensor old, global::Vim.Runtime.Tensors.Tensor next)
         {
             old.Dispose();

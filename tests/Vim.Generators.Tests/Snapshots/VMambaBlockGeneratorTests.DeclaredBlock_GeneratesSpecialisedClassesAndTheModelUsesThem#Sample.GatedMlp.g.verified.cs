@@ -35,5 +35,40 @@ namespace Sample
             backend.GateInPlace(a, h, Hidden, global::Vim.Dsl.ActLayer.Gelu);
             return _fc2.Forward(a);
         }
+
+        /// <summary>What <see cref="ForwardTrain"/> keeps for <see cref="Backward"/>.</summary>
+        public sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+        {
+            /// <summary>The input, fc1's output and fc2's input.</summary>
+            public global::Vim.Runtime.Tensors.Tensor X = null!, H = null!, Y = null!;
+
+            /// <summary>a before the gate.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Ungated = null!;
+        }
+
+        /// <summary><see cref="Forward"/> keeping what <see cref="Backward"/> reads; <paramref name="saved"/> takes ownership of <paramref name="x"/>.</summary>
+        public global::Vim.Runtime.Tensors.Tensor ForwardTrain(global::Vim.Runtime.Tensors.Tensor x, out Activations saved)
+        {
+            var s = saved = new Activations();
+            s.X = s.Keep(x);
+            s.H = s.Keep(_fc1.Forward(x));
+            var backend = global::Vim.Runtime.Devices.Backends.For(x.Device);
+            s.Ungated = s.Keep(backend.SliceChannels(s.H, 0, Hidden));
+            s.Y = s.Keep(global::Vim.Runtime.Ops.TrainOps.Copy(s.Ungated));
+            backend.GateInPlace(s.Y, s.H, Hidden, global::Vim.Dsl.ActLayer.Gelu);
+            return _fc2.Forward(s.Y);
+        }
+
+        /// <summary>Backward of <see cref="ForwardTrain"/>: fc1's and fc2's gradients accumulate; returns ∂/∂x.</summary>
+        public global::Vim.Runtime.Tensors.Tensor Backward(Activations s, global::Vim.Runtime.Tensors.Tensor dOutput)
+        {
+            using var dY = _fc2.Backward(s.Y, dOutput)!;
+            var backend = global::Vim.Runtime.Devices.Backends.For(dOutput.Device);
+            // y = a · act(g): g's gradient to the second half of dH, a's to the first
+            using var dH = global::Vim.Runtime.Tensors.Tensor.Zeros(s.H.Shape, s.H.Device);
+            backend.GateBackward(s.Ungated, s.H, Hidden, global::Vim.Dsl.ActLayer.Gelu, dY, dH);
+            backend.AddChannelsInPlace(dH, dY, 0);
+            return _fc1.Backward(s.X, dH)!;
+        }
     }
 }

@@ -31,5 +31,53 @@ namespace Sample
                 backend.AddInPlace(x, mixed);
             }
         }
+
+        /// <summary>What <see cref="ForwardTrain"/> keeps: the input, the map between the branches, each branch's activations and drop-path scales.</summary>
+        public sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+        {
+            /// <summary>The block's input.</summary>
+            public global::Vim.Runtime.Tensors.Tensor X = null!;
+
+            /// <summary>The mixer's activations (null with gradient checkpointing) and its drop-path scales.</summary>
+            public global::Sample.NozMixer.Activations? Op;
+            public float[]? DropOp;
+
+            /// <summary>Whether the branches' activations were kept.</summary>
+            public bool Complete;
+        }
+
+        /// <summary>The training forward as a new map; <paramref name="saved"/> takes ownership of <paramref name="x"/> (and keeps only it without <paramref name="keep"/>).</summary>
+        public global::Vim.Runtime.Tensors.Tensor ForwardTrain(global::Vim.Runtime.Tensors.Tensor x, float[]? dropOp, float[]? dropMlp, bool keep, out Activations saved)
+        {
+            var s = saved = new Activations { DropOp = dropOp, Complete = keep };
+            s.X = s.Keep(x);
+            // x = x + drop_path(op(norm(x)))
+            global::Vim.Runtime.Tensors.Tensor current;
+            using (var mixed = _op.ForwardTrain(_norm.Forward(x), out var op))
+            {
+                if (keep) s.Op = s.Keep(op); else op.Dispose();
+                global::Vim.Runtime.Ops.TrainOps.DropPathInPlace(mixed, dropOp);
+                current = global::Vim.Runtime.Ops.TrainOps.Sum(x, mixed);
+            }
+            return current;
+        }
+
+        /// <summary>Backward of <see cref="ForwardTrain"/>: every parameter of the block accumulates its gradient; returns ∂/∂x.</summary>
+        public global::Vim.Runtime.Tensors.Tensor Backward(Activations s, global::Vim.Runtime.Tensors.Tensor dOutput)
+        {
+            if (!s.Complete)
+            {
+                // gradient checkpointing: run the forward again, keeping everything
+                ForwardTrain(global::Vim.Runtime.Ops.TrainOps.Copy(s.X), s.DropOp, null, keep: true, out var full).Dispose();
+                using (full) return Backward(full, dOutput);
+            }
+            var dX = global::Vim.Runtime.Ops.TrainOps.Copy(dOutput);
+            using (var dMixed = global::Vim.Runtime.Ops.TrainOps.DropPath(dX, s.DropOp))
+            using (var dNormed = _op.Backward(s.Op!, dMixed))
+            {
+                _norm.Backward(s.X, dNormed, dX, accumulate: true);
+            }
+            return dX;
+        }
     }
 }

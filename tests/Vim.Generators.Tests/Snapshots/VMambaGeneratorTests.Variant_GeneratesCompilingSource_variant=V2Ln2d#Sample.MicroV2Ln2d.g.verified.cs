@@ -45,6 +45,9 @@ namespace Sample
         /// <summary>Number of classes of the head (0: no head).</summary>
         public int NumClasses { get; }
 
+        /// <summary>Official <c>drop_path_rate</c>: stochastic depth of training forwards in training mode.</summary>
+        public double DropPathRate { get; }
+
         private readonly global::Vim.Runtime.Modules.VMamba.Conv2d _stemConv0;   // patch_embed.0
         private readonly global::Vim.Runtime.Modules.LayerNorm _stemNorm2;   // patch_embed.2
         private readonly global::Vim.Runtime.Modules.VMamba.Conv2d _stemConv5;   // patch_embed.5
@@ -69,6 +72,7 @@ namespace Sample
             if (overrides?.ImgWidth is int width && width != ImgSize) throw new global::System.ArgumentException($"{ModelInfo.Name}: imgsize is one square size; got {ImgSize}x{width}.");
             NumClasses = overrides?.NumClasses ?? 10;
             if (NumClasses < 0) throw new global::System.ArgumentException($"{ModelInfo.Name}: NumClasses must not be negative, got {NumClasses}.");
+            DropPathRate = overrides?.DropPathRate ?? 0.1;
             var parameterDevice = Device;
             var linearInit = global::Vim.Runtime.Modules.ParameterInit.TruncatedNormal(0.02);
 
@@ -161,6 +165,116 @@ namespace Sample
             // the official ln2d model's intermediates are (B, C, H, W)
             using var channelFirst = global::Vim.Runtime.Ops.VMambaOps.ToChannelFirst(map);
             Observe(name, channelFirst);
+        }
+
+        /// <summary>The official <c>no_weight_decay()</c>: the position embedding is never decayed.</summary>
+        public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
+            new global::System.Collections.Generic.HashSet<string> {  };
+
+        /// <summary>Drop-path rate of block j of all blocks in order: linspace(0, rate, Σ depths), as upstream.</summary>
+        private double BlockDropPath(int j, int blocks) => blocks < 2 ? 0.0 : DropPathRate * j / (blocks - 1);
+
+        /// <summary>What <see cref="ForwardTrainCore"/> keeps for <see cref="BackwardCore"/>: each module's input.</summary>
+        private sealed class Activations : global::Vim.Runtime.Training.ActivationStore
+        {
+            /// <summary>The images (B, C, H, W), kept by the pass.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Images = null!;
+
+            /// <summary>The stem's intermediates: conv 0's output, the GELU's input, conv 5's input and output.</summary>
+            public global::Vim.Runtime.Tensors.Tensor Stem0 = null!, GeluInput = null!, Stem5Input = null!, Stem5 = null!;
+
+            /// <summary>Each block's activations, all blocks in order.</summary>
+            public global::Vim.Runtime.Modules.VMamba.VssBlock.Activations[] Blocks = null!;
+
+            /// <summary>Each stage's map size (H, W), for the readout's and the merge's gradients.</summary>
+            public (int Height, int Width)[] Sizes = null!;
+
+            /// <summary>Per downsample: the conv's input and output (the norm's input).</summary>
+            public global::Vim.Runtime.Tensors.Tensor[] DownIn = null!, DownMid = null!;
+
+            /// <summary>The last stage's output (classifier.norm's input) and the pooled features (the head's input).</summary>
+            public global::Vim.Runtime.Tensors.Tensor Last = null!, Features = null!;
+        }
+
+        /// <inheritdoc/>
+        protected override global::Vim.Runtime.Tensors.Tensor ForwardTrainCore(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Training.TrainingContext context, out global::Vim.Runtime.Training.ActivationStore saved)
+        {
+            global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? global::System.Math.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? global::System.Math.Max(x.Shape[3], PatchSize) : ImgSize);
+            int batch = x.Shape[0], blocks = 0;
+            foreach (int depth in Depths) blocks += depth;
+            var a = new Activations { Images = x, Blocks = new global::Vim.Runtime.Modules.VMamba.VssBlock.Activations[blocks], Sizes = new (int, int)[Depths.Length],
+                DownIn = new global::Vim.Runtime.Tensors.Tensor[Depths.Length - 1], DownMid = new global::Vim.Runtime.Tensors.Tensor[Depths.Length - 1] };
+            saved = a;
+            bool keep = !context.Checkpointing;
+            // stem v2: conv → norm → GELU → conv → norm, each step's input kept
+            a.Stem0 = a.Keep(_stemConv0.Forward(x, channelFirstInput: true));
+            a.GeluInput = a.Keep(_stemNorm2.Forward(a.Stem0));
+            a.Stem5Input = a.Keep(global::Vim.Runtime.Ops.VMambaOps.Activation(a.GeluInput, global::Vim.Dsl.ActLayer.Gelu));
+            a.Stem5 = a.Keep(_stemConv5.Forward(a.Stem5Input, channelFirstInput: false));
+            var map = _stemNorm7.Forward(a.Stem5);
+            int index = 0;
+            for (int i = 0; i < Depths.Length; i++)
+            {
+                a.Sizes[i] = (map.Shape[1], map.Shape[2]);
+                // x = x + drop_path(op(norm(x))); x = x + drop_path(mlp(norm2(x))): each block keeps its input      (§6)
+                foreach (var block in _blocks[i])
+                {
+                    double rate = BlockDropPath(index, blocks);
+                    map = block.ForwardTrain(map, context.DropPath(rate, batch), context.DropPath(rate, batch), keep, out var kept);
+                    a.Blocks[index++] = a.Keep(kept);
+                }
+                if (i == Depths.Length - 1) break;
+                // conv → norm
+                a.DownIn[i] = a.Keep(map);
+                a.DownMid[i] = a.Keep(_downConv[i].Forward(map, channelFirstInput: false));
+                map = _downNorm[i].Forward(a.DownMid[i]);
+            }
+            // classifier: norm → mean over positions → head                                               (§8)
+            a.Last = a.Keep(map);
+            using (var normed = _classifierNorm.Forward(map))
+            {
+                a.Features = a.Keep(global::Vim.Runtime.Ops.VMambaOps.MeanOverPositions(normed));
+            }
+            return _head is null ? global::Vim.Runtime.Ops.TrainOps.Copy(a.Features) : _head.Forward(a.Features);
+        }
+
+        /// <inheritdoc/>
+        protected override global::Vim.Runtime.Tensors.Tensor? BackwardCore(global::Vim.Runtime.Training.ActivationStore saved, global::Vim.Runtime.Tensors.Tensor dLogits, bool inputGradient)
+        {
+            var a = (Activations)saved;
+            // logits = head(mean over positions of classifier.norm(map))
+            using var dFeatures = _head is null ? global::Vim.Runtime.Ops.TrainOps.Copy(dLogits) : _head.Backward(a.Features, dLogits)!;
+            var (height, width) = a.Sizes[^1];
+            global::Vim.Runtime.Tensors.Tensor dMap;
+            using (var dNormed = global::Vim.Runtime.Ops.VMambaOps.MeanOverPositionsBackward(dFeatures, height, width))
+            {
+                dMap = _classifierNorm.Backward(a.Last, dNormed);
+            }
+            int index = a.Blocks.Length;
+            for (int i = Depths.Length - 1; i >= 0; i--)
+            {
+                if (i < Depths.Length - 1)
+                {
+                    // downsample: conv → norm, backwards
+                    using var dConv = _downNorm[i].Backward(a.DownMid[i], dMap);
+                    dMap.Dispose();
+                    dMap = _downConv[i].Backward(a.DownIn[i], dConv, channelFirstInput: false)!;
+                }
+                for (int j = _blocks[i].Length - 1; j >= 0; j--)
+                {
+                    var previous = dMap;
+                    var kept = a.Blocks[--index];
+                    using (kept) dMap = _blocks[i][j].Backward(kept, previous);
+                    previous.Dispose();
+                }
+            }
+            // stem v2, backwards
+            using var dStem5 = _stemNorm7.Backward(a.Stem5, dMap);
+            dMap.Dispose();
+            using var dGelu = _stemConv5.Backward(a.Stem5Input, dStem5, channelFirstInput: false)!;
+            using var dNormed2 = global::Vim.Runtime.Ops.VMambaOps.ActivationBackward(a.GeluInput, dGelu, global::Vim.Dsl.ActLayer.Gelu);
+            using var dStem0 = _stemNorm2.Backward(a.Stem0, dNormed2);
+            return _stemConv0.Backward(a.Images, dStem0, channelFirstInput: true, inputGradient);
         }
 
         /// <summary>Stage i's SS2D, specialised to forward type <c>v05_noz</c> (null: ssm_ratio ≤ 0).</summary>

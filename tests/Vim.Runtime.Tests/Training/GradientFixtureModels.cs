@@ -29,3 +29,13 @@ public sealed partial class GradVimNoneClsheadLn;
 [VisionMamba("grad_vim_v2_midcls_adamw_3steps", ImgSize = 32, PatchSize = 8, Stride = 8, Depth = 2, EmbedDim = 32, DState = 8, NumClasses = 10,
     FinalPoolType = FinalPoolType.Mean, DropPathRate = 0)]
 public sealed partial class GradVimV2MidclsAdamw;
+
+[VMamba("grad_vmamba_v0_ds1_b2", Depths = [1, 1, 1, 1], Dims = [8, 16, 24, 32], NumClasses = 10, ImgSize = 32,
+    SsmDState = 4, SsmRatio = 2.0, SsmConvBias = true, ForwardType = "v0", MlpRatio = 0.0,
+    NormLayer = NormLayer.Ln, DownsampleVersion = DownsampleVersion.V1, PatchEmbedVersion = PatchEmbedVersion.V1, DropPathRate = 0)]
+public sealed partial class GradVMambaV0Ds1;
+
+[VMamba("grad_vmamba_v2_ln2d_b2", Depths = [1, 1, 2, 1], Dims = [8, 12, 16, 24], NumClasses = 10, ImgSize = 32,
+    SsmDState = 1, SsmRatio = 2.0, SsmConvBias = false, ForwardType = "v05_noz", MlpRatio = 4.0,
+    NormLayer = NormLayer.Ln2d, DownsampleVersion = DownsampleVersion.V3, PatchEmbedVersion = PatchEmbedVersion.V2, DropPathRate = 0)]
+public sealed partial class GradVMambaV2Ln2d;

@@ -29,3 +29,8 @@ public sealed partial class TrainVimOverlapNonSquare;
 [VisionMamba("train_vim_droppath_dropout", ImgSize = 16, PatchSize = 4, Stride = 4, Depth = 4, EmbedDim = 16, DState = 4, NumClasses = 5,
     DropPathRate = 0.5, DropRate = 0.25)]
 public sealed partial class TrainVimDropPathDropout;
+
+[VMamba("train_vmamba_posembed_droppath", Depths = [1, 2], Dim = 8, NumClasses = 5, ImgSize = 32, PosEmbed = true, PatchNorm = false,
+    SsmDState = 2, ForwardType = "v05_noz", MlpRatio = 2.0, DownsampleVersion = DownsampleVersion.V2, PatchEmbedVersion = PatchEmbedVersion.V1,
+    DropPathRate = 0.4)]
+public sealed partial class TrainVMambaPosEmbedDropPath;

@@ -3,7 +3,7 @@ using Vim.Dsl;
 namespace Vim.Runtime.Tests.VMamba;
 
 // Fixture models re-declared with declared VSS blocks ([VssBlock] + [SS2D] + [VMambaMlp]); same keys and numbers as the
-// option-declared fixtures in VMambaFixtureModels.cs. Names start with "fixture_" (the registry test counts the others).
+// option-declared fixtures in VMambaFixtureModels.cs. Names start with "fixture_" (the registry test leaves out the models declared here).
 
 [SS2D(SsmDState = 1, SsmRatio = 2.0, SsmConvBias = false, ForwardType = "v05_noz")]
 public sealed partial class FixtureNozMixer;
