@@ -26,7 +26,19 @@ var bench = new Command("bench", "Time forward passes on random normalised input
 bench.SetAction(r => Cli.Guard(() => Commands.Bench(r.GetRequiredValue(modelArg), r.GetValue(deviceOpt) ?? "cpu",
     r.GetValue(batchOpt), r.GetValue(iterationsOpt), r.GetValue(warmupOpt), r.GetValue(threadsOpt))));
 
-var root = new RootCommand("vim: Vision Mamba models on the CPU. With no command, runs the digits demo.") { list, info, run, bench };
+var stepsOpt = new Option<int>("--steps") { Description = "Timed training steps per round.", DefaultValueFactory = _ => 3 };
+var roundsOpt = new Option<int>("--rounds") { Description = "Rounds, each ours then the official step when --official is given.", DefaultValueFactory = _ => 3 };
+var officialOpt = new Option<string?>("--official") { Description = "A checkout of hustvl/Vim: time its training step (PyTorch, CPU reference kernels) in the same command." };
+var pythonOpt = new Option<string>("--python") { Description = "The Python with PyTorch that runs the official step.", DefaultValueFactory = _ => "python3" };
+var checkpointingOpt = new Option<bool>("--checkpointing") { Description = "Gradient checkpointing: blocks recompute their activations in the backward pass." };
+var trainBatchOpt = new Option<int>("--batch", "-b") { Description = "Images per training step.", DefaultValueFactory = _ => 8 };
+var imgSizeOpt = new Option<int?>("--img-size") { Description = "Square image size (the model's size-only override); the declared size when omitted." };
+var benchTrain = new Command("bench-train", "Time the CPU training step (forward, loss, backward, AdamW), optionally against the official PyTorch step.")
+    { modelArg, trainBatchOpt, stepsOpt, roundsOpt, threadsOpt, officialOpt, pythonOpt, checkpointingOpt, imgSizeOpt };
+benchTrain.SetAction(r => Cli.Guard(() => TrainBench.Run(r.GetRequiredValue(modelArg), r.GetValue(trainBatchOpt), r.GetValue(stepsOpt), r.GetValue(roundsOpt),
+    r.GetValue(threadsOpt), r.GetValue(officialOpt), r.GetValue(pythonOpt) ?? "python3", r.GetValue(checkpointingOpt), r.GetValue(imgSizeOpt))));
+
+var root = new RootCommand("vim: Vision Mamba models on the CPU. With no command, runs the digits demo.") { list, info, run, bench, benchTrain };
 root.SetAction(_ => Cli.Guard(Commands.Demo));
 
 return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -73,4 +73,27 @@ public class CliTests
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("--batch must be at least 1, got 0", r.Error + r.Output);
     }
+
+    [Fact]
+    public void BenchTrain_PrintsTheStepAndItsPhases()
+    {
+        var r = VimTool.Run("bench-train", "vim_digits_patch8_32", "--batch", "2", "--steps", "1", "--rounds", "2");
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("vim_digits_patch8_32: training step (forward, cross-entropy, backward, AdamW) at batch 2, 32x32", r.Output);
+        Assert.Matches(@"round 2: ours [0-9.]+ ms/step", r.Output);
+        Assert.Matches(@"ours: median [0-9.]+ ms/step, best [0-9.]+ \([0-9.]+ img/s\); forward [0-9.]+, backward [0-9.]+, AdamW [0-9.]+ ms \(medians\); peak resident [0-9.]+ MiB", r.Output);
+    }
+
+    [Fact]
+    public void BenchTrain_RefusesAnOfficialPeerItCannotRun()
+    {
+        var r = VimTool.Run("bench-train", "vmamba_tiny_s1l8", "--official", ".");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--official runs the official Vim code; vmamba_tiny_s1l8 is a vmamba model", r.Error + r.Output);
+        r = VimTool.Run("bench-train", "vim_digits_patch8_32", "--official", "/nonexistent");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("is not a checkout of hustvl/Vim", r.Error + r.Output);
+        r = VimTool.Run("bench-train", "vim_digits_patch8_32", "--steps", "0");
+        Assert.Contains("--steps must be at least 1, got 0", r.Error + r.Output);
+    }
 }
