@@ -193,7 +193,12 @@ internal sealed class RestrictedUnpickler
                     Append(Peek(), [value]);
                     break;
                 }
-                case (byte)'e': Append(Peek(), PopMarkThenPeekCheck()); break; // APPENDS
+                case (byte)'e': // APPENDS: the items above the mark go to the list below it (pop them first, then find the list)
+                {
+                    var items = PopMark();
+                    Append(Peek(), items);
+                    break;
+                }
                 case 0x90: // ADDITEMS
                 {
                     var items = PopMark();
@@ -306,13 +311,6 @@ internal sealed class RestrictedUnpickler
         _marks.RemoveAt(_marks.Count - 1);
         var items = _stack.GetRange(m, _stack.Count - m).ToArray();
         _stack.RemoveRange(m, _stack.Count - m);
-        return items;
-    }
-
-    private object?[] PopMarkThenPeekCheck()
-    {
-        var items = PopMark();
-        Peek();
         return items;
     }
 

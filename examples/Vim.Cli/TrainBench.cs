@@ -223,5 +223,5 @@ internal static class TrainBench
         return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
     }
 
-    private static string F(double v) => v.ToString(v >= 100 ? "0" : "0.0", Inv);
+    private static string F(double v) => v.ToString(v >= 100 ? "0" : v >= 1 ? "0.0" : "0.000", Inv);
 }

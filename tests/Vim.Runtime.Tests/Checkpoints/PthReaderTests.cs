@@ -24,6 +24,19 @@ public sealed class PthReaderTests
         AssertSameTensors(expected, PthReader.Read(ns));
     }
 
+    /// <summary>
+    /// A real torch.save of a training checkpoint (optimizer param_groups are lists of dicts, whose pickle uses APPENDS
+    /// after nested lists and tuples): its model entry loads.
+    /// </summary>
+    [Fact]
+    public void TorchSavedTrainingState_WithListsOfSeveralItems_Loads()
+    {
+        var model = PthReader.Load(DataPath("training_state.pth"));
+        Assert.Equal(["a.weight", "a.bias"], model.Keys);
+        Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5 }, model["a.weight"].ToArray());
+        Assert.Equal(new float[] { 0.5f, -1.5f }, model["a.bias"].ToArray());
+    }
+
     // ---- synthetic checkpoints ----
 
     /// <summary>{'model': OrderedDict(w=[[1,2,3],[4,5,6]], b=[7,8]), 'model_ema': OrderedDict(w=..., b=...)} with the given extra entries.</summary>
