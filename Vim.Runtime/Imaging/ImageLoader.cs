@@ -16,7 +16,8 @@ public static class ImageLoader
     public static Image Decode(ReadOnlySpan<byte> data)
     {
         if (data.Length >= 8 && data[..8].SequenceEqual(PngDecoder.Signature)) return PngDecoder.Decode(data);
+        if (data.Length >= 3 && data[..3].SequenceEqual(JpegDecoder.Signature)) return JpegDecoder.Decode(data);
         if (data.Length >= 2 && data[0] == 'P' && data[1] is (byte)'2' or (byte)'3' or (byte)'5' or (byte)'6') return PpmDecoder.Decode(data);
-        throw new ImageFormatException("Unknown image format (expected PNG or PPM/PGM).");
+        throw new ImageFormatException("Unknown image format (expected PNG, JPEG or PPM/PGM).");
     }
 }

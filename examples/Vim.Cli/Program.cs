@@ -38,7 +38,41 @@ var benchTrain = new Command("bench-train", "Time the CPU training step (forward
 benchTrain.SetAction(r => Cli.Guard(() => TrainBench.Run(r.GetRequiredValue(modelArg), r.GetValue(trainBatchOpt), r.GetValue(stepsOpt), r.GetValue(roundsOpt),
     r.GetValue(threadsOpt), r.GetValue(officialOpt), r.GetValue(pythonOpt) ?? "python3", r.GetValue(checkpointingOpt), r.GetValue(imgSizeOpt))));
 
-var root = new RootCommand("vim: Vision Mamba models on the CPU. With no command, runs the digits demo.") { list, info, run, bench, benchTrain };
+var dataOpt = new Option<string>("--data") { Description = "Image folders: DIR/train with DIR/val (or DIR/test), or one folder per class split by --val-split.", Required = true };
+var recipeOpt = new Option<string?>("--recipe") { Description = "digits, vim-t, vim-s or vmamba-t (default vim-t): the official hyper-parameters, which the options below override." };
+var epochsOpt = new Option<int?>("--epochs") { Description = "Epochs of the schedule." };
+var lrOpt = new Option<double?>("--lr") { Description = "Learning rate per 512 images (scaled by batch/512, as the official scripts do)." };
+var minLrOpt = new Option<double?>("--min-lr") { Description = "The cosine's floor." };
+var warmupOpt2 = new Option<double?>("--warmup-epochs") { Description = "Warmup epochs." };
+var wdOpt = new Option<double?>("--weight-decay") { Description = "AdamW weight decay (not on 1-D parameters, biases, pos_embed, cls tokens)." };
+var dropPathOpt = new Option<double?>("--drop-path") { Description = "Stochastic depth rate." };
+var mixupOpt = new Option<double?>("--mixup") { Description = "Mixup alpha (0: off)." };
+var cutmixOpt = new Option<double?>("--cutmix") { Description = "CutMix alpha (0: off)." };
+var smoothingOpt = new Option<double?>("--smoothing") { Description = "Label smoothing." };
+var emaOpt = new Option<double?>("--ema") { Description = "EMA decay of the weights (0: off)." };
+var clipOpt = new Option<double?>("--clip-grad") { Description = "Clip the gradients' global norm (0: off)." };
+var seedOpt = new Option<int>("--seed") { Description = "Seed of the initialisation, order, augmentation and drop-path.", DefaultValueFactory = _ => 0 };
+var outputOpt = new Option<string?>("--output", "-o") { Description = "Folder for checkpoints and the metrics log (default runs/MODEL)." };
+var workersOpt = new Option<int?>("--workers") { Description = "Threads that read and augment images (default: the core count)." };
+var valSplitOpt = new Option<double>("--val-split") { Description = "Validation fraction when --data has no train/val folders (0: none).", DefaultValueFactory = _ => 0.1 };
+var trainBatch2 = new Option<int?>("--batch", "-b") { Description = "Images per optimizer step." };
+var train = new Command("train", "Train a model on image folders with an official recipe; checkpoints, metrics log and plot go to --output.")
+    { modelArg, dataOpt, recipeOpt, epochsOpt, trainBatch2, lrOpt, minLrOpt, warmupOpt2, wdOpt, dropPathOpt, mixupOpt, cutmixOpt, smoothingOpt, emaOpt, clipOpt,
+      seedOpt, deviceOpt, outputOpt, threadsOpt, workersOpt, valSplitOpt };
+train.SetAction(r => Cli.Guard(() => TrainCommand.Train(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), new TrainOptions
+{
+    Recipe = r.GetValue(recipeOpt), Epochs = r.GetValue(epochsOpt), Batch = r.GetValue(trainBatch2), Lr = r.GetValue(lrOpt), MinLr = r.GetValue(minLrOpt),
+    WarmupEpochs = r.GetValue(warmupOpt2), WeightDecay = r.GetValue(wdOpt), DropPath = r.GetValue(dropPathOpt), Mixup = r.GetValue(mixupOpt),
+    Cutmix = r.GetValue(cutmixOpt), Smoothing = r.GetValue(smoothingOpt), Ema = r.GetValue(emaOpt), ClipGrad = r.GetValue(clipOpt), Seed = r.GetValue(seedOpt),
+    Device = r.GetValue(deviceOpt) ?? "cpu", Output = r.GetValue(outputOpt), Threads = r.GetValue(threadsOpt), Workers = r.GetValue(workersOpt),
+    ValSplit = r.GetValue(valSplitOpt),
+})));
+
+var evalCheckpoint = new Option<string>("--checkpoint", "-c") { Description = "The checkpoint to evaluate (.pth or .safetensors).", Required = true };
+var evaluate = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint on an image folder (DIR/val, DIR/test or DIR).") { modelArg, dataOpt, evalCheckpoint, workersOpt };
+evaluate.SetAction(r => Cli.Guard(() => TrainCommand.Eval(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), r.GetRequiredValue(evalCheckpoint), r.GetValue(workersOpt))));
+
+var root = new RootCommand("vim: Vision Mamba models on the CPU. With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate };
 root.SetAction(_ => Cli.Guard(Commands.Demo));
 
 return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -1,0 +1,105 @@
+using Vim.Runtime.Imaging;
+
+namespace Vim.Runtime.Training.Data;
+
+/// <summary>
+/// torchvision's <c>ImageFolder</c> layout: one subfolder per class (classes in ordinal order of their names), image files
+/// (PNG, JPEG) inside, in ordinal order of their paths. Files of other types are ignored; files whose first bytes are not a
+/// PNG or JPEG signature are skipped: both are counted in <see cref="Skipped"/> for the caller to report. A file that has
+/// the signature but fails to decode is refused when read, with its path.
+/// </summary>
+public sealed class ImageFolderDataset : Dataset
+{
+    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
+    private readonly List<(string Path, int Label)> _files = [];
+
+    /// <summary>Scans <paramref name="root"/>.</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">No class folder, or a class folder without images.</exception>
+    public ImageFolderDataset(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"Image folder not found: {root}");
+        Root = root;
+        var classes = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+        if (classes.Count == 0) throw new InvalidDataException($"{root} has no class folders: expected one subfolder per class with images inside.");
+        var skipped = new List<string>();
+        for (int label = 0; label < classes.Count; label++)
+        {
+            string dir = Path.Combine(root, classes[label]);
+            int found = 0;
+            foreach (string file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                if (!Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
+                {
+                    skipped.Add($"{file} (not .png/.jpg/.jpeg)");
+                    continue;
+                }
+                if (!HasImageSignature(file))
+                {
+                    skipped.Add($"{file} (not a PNG or JPEG file)");
+                    continue;
+                }
+                _files.Add((file, label));
+                found++;
+            }
+            if (found == 0) throw new InvalidDataException($"Class folder '{classes[label]}' in {root} has no PNG or JPEG images; every class needs at least one.");
+        }
+        Classes = classes;
+        Skipped = skipped;
+    }
+
+    /// <summary>The folder scanned.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc/>
+    public override int Count => _files.Count;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> Classes { get; }
+
+    /// <summary>The files left out, each with the reason.</summary>
+    public IReadOnlyList<string> Skipped { get; }
+
+    /// <summary>The path of example <paramref name="index"/>.</summary>
+    public string PathOf(int index) => _files[index].Path;
+
+    /// <inheritdoc/>
+    public override int LabelOf(int index) => _files[index].Label;
+
+    /// <inheritdoc/>
+    public override DataSample Read(int index)
+    {
+        var (path, label) = _files[index];
+        Image image;
+        try
+        {
+            image = ImageLoader.Load(path);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new ImageFormatException($"{path}: {e.Message}");
+        }
+        return new DataSample { Image = image, Label = label, Source = path };
+    }
+
+    private static bool HasImageSignature(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            Span<byte> head = stackalloc byte[8];
+            int n = f.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+            var h = head[..n];
+            return (h.Length >= 8 && h.SequenceEqual(PngDecoder.Signature)) || (h.Length >= 3 && h[..3].SequenceEqual(JpegDecoder.Signature));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
