@@ -27,6 +27,14 @@ public sealed class PthReadOptions
     /// </summary>
     public bool SkipNonFloatTensors { get; init; }
 
+    /// <summary>
+    /// When <see langword="true"/>, the requested entry may nest: dicts and lists inside it are walked and their tensors
+    /// returned under dotted keys (<c>state.3.exp_avg</c> for an optimizer's state dict; list items and integer keys as
+    /// numbers); values that are not tensors (numbers, strings, tuples) are left out. Default <see langword="false"/>: the
+    /// entry must be a flat dict of tensors.
+    /// </summary>
+    public bool Flatten { get; init; }
+
     /// <summary>The deepest nesting of pickle marks and tuples accepted (default 100).</summary>
     public int MaxNestingDepth { get; init; } = 100;
 

@@ -32,7 +32,7 @@ namespace Vim.Runtime.Checkpoints;
 /// The result enumerates in the pickle's key order.
 /// </para>
 /// </remarks>
-public static class PthReader
+public static partial class PthReader
 {
     /// <summary>The entry read by default: <c>vim/main.py</c> saves <c>{'model': model.state_dict(), ...}</c>.</summary>
     public const string DefaultEntry = "model";
@@ -75,8 +75,14 @@ public static class PthReader
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(entry);
-        options ??= PthReadOptions.Default;
+        var opts = options ?? PthReadOptions.Default;
         string src = sourceName ?? "checkpoint";
+        return WithArchive(stream, src, (zip, length) => ReadArchive(zip, length, entry, opts, src));
+    }
+
+    /// <summary>Opens <paramref name="stream"/> as a zip archive and runs <paramref name="read"/> on it, turning zip failures into format errors that name <paramref name="src"/>.</summary>
+    private static T WithArchive<T>(Stream stream, string src, Func<ZipArchive, long, T> read)
+    {
         if (!stream.CanSeek)
         {
             var ms = new MemoryStream();
@@ -99,7 +105,7 @@ public static class PthReader
         {
             try
             {
-                return ReadArchive(zip, archiveLength, entry, options, src);
+                return read(zip, archiveLength);
             }
             catch (InvalidDataException ex)
             {
@@ -116,25 +122,27 @@ public static class PthReader
         }
     }
 
-    private static IReadOnlyDictionary<string, Tensor> ReadArchive(ZipArchive zip, long archiveLength, string entry, PthReadOptions options, string src)
+    /// <summary>Finds the archive's pickle, checks its byte order and version, and unpickles it (restricted).</summary>
+    private static object? ReadRoot(ZipArchive zip, long archiveLength, PthReadOptions options, string src, out Dictionary<string, ZipArchiveEntry> entries, out string prefix)
     {
-        var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
-        string? prefix = null;
+        entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
+        string? found = null;
         foreach (var e in zip.Entries)
         {
             if (!entries.TryAdd(e.FullName, e)) throw new CheckpointFormatException(src, $"the zip archive holds '{e.FullName}' twice; refusing an ambiguous archive.");
             int slash = e.FullName.IndexOf('/', StringComparison.Ordinal);
             if (slash > 0 && e.FullName.AsSpan(slash + 1).SequenceEqual("data.pkl"))
             {
-                if (prefix is not null) throw new CheckpointFormatException(src, $"the zip archive holds two pickles ('{prefix}/data.pkl' and '{e.FullName}'); expected one.");
-                prefix = e.FullName[..slash];
+                if (found is not null) throw new CheckpointFormatException(src, $"the zip archive holds two pickles ('{found}/data.pkl' and '{e.FullName}'); expected one.");
+                found = e.FullName[..slash];
             }
         }
-        if (prefix is null)
+        if (found is null)
         {
             string hint = entries.Keys.Any(k => k.EndsWith("constants.pkl", StringComparison.Ordinal)) ? " (this looks like a TorchScript archive, which is not a state dict)" : "";
             throw new CheckpointFormatException(src, $"the zip archive has no '<name>/data.pkl'{hint}; expected a checkpoint written by torch.save.");
         }
+        prefix = found;
 
         if (entries.TryGetValue(prefix + "/byteorder", out var bo))
         {
@@ -151,10 +159,15 @@ public static class PthReader
         }
 
         byte[] pickle = ReadEntry(entries[prefix + "/data.pkl"], archiveLength, MaxPickleBytes, src);
-        object? root = RestrictedUnpickler.Load(pickle, $"{src}: {prefix}/data.pkl", options, out _);
+        return RestrictedUnpickler.Load(pickle, $"{src}: {prefix}/data.pkl", options, out _);
+    }
 
+    private static IReadOnlyDictionary<string, Tensor> ReadArchive(ZipArchive zip, long archiveLength, string entry, PthReadOptions options, string src)
+    {
+        object? root = ReadRoot(zip, archiveLength, options, src, out var entries, out string prefix);
         PyDict stateDict = SelectEntry(root, entry, src);
         CheckNoPlaceholders(stateDict, entry, src);
+        if (options.Flatten) stateDict = FlattenTensors(stateDict, src);
 
         var storageCache = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         long budget = 0;
@@ -223,6 +236,43 @@ public static class PthReader
             : $"the checkpoint has no entry '{entry}'; its top-level keys are {keys}.");
     }
 
+    /// <summary>The tensors of a nested entry under dotted keys (see <see cref="PthReadOptions.Flatten"/>); other leaves are left out.</summary>
+    private static PyDict FlattenTensors(PyDict entry, string src)
+    {
+        var flat = new PyDict();
+        var work = new Stack<(string Prefix, object? Value, int Depth)>();
+        work.Push(("", entry, 0));
+        while (work.Count > 0)
+        {
+            var (prefix, value, depth) = work.Pop();
+            if (depth > 64) throw new CheckpointFormatException(src, $"'{prefix}' nests more than 64 levels deep.");
+            string Key(object? k) => prefix.Length == 0 ? KeyText(k) : prefix + "." + KeyText(k);
+            switch (value)
+            {
+                case TensorRef t:
+                    flat.Set(prefix, t);
+                    break;
+                case PyDict d:
+                    // pushed in reverse, so the keys come out in the dict's order
+                    for (int i = d.Items.Count - 1; i >= 0; i--) work.Push((Key(d.Items[i].Key), d.Items[i].Value, depth + 1));
+                    break;
+                case PyList l:
+                    for (int i = l.Items.Count - 1; i >= 0; i--) work.Push((Key(i), l.Items[i], depth + 1));
+                    break;
+            }
+        }
+        return flat;
+    }
+
+    private static string KeyText(object? key) => key switch
+    {
+        string s => s,
+        int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        System.Numerics.BigInteger b => b.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => RestrictedUnpickler.Describe(key),
+    };
+
     /// <summary>Walks everything reachable from the requested entry (iteratively, so depth is no concern) and refuses placeholders.</summary>
     private static void CheckNoPlaceholders(PyDict stateDict, string entry, string src)
     {
@@ -265,6 +315,12 @@ public static class PthReader
         if (read != declared)
         {
             throw new CheckpointFormatException(src, $"zip entry '{e.FullName}' ends after {read} of its {declared} bytes (truncated archive).");
+        }
+        // The zip records each entry's CRC-32 (torch.save writes it): a flipped bit in the weights is caught here.
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32(buffer);
+        if (crc != e.Crc32)
+        {
+            throw new CheckpointFormatException(src, $"zip entry '{e.FullName}' fails its CRC-32 check (stored {e.Crc32:x8}, computed {crc:x8}): the file is corrupt.");
         }
         return buffer;
     }

@@ -141,7 +141,11 @@ public abstract class ImageModel : Module
     /// </summary>
     protected virtual IReadOnlyDictionary<string, Tensor> AdaptCheckpoint(IReadOnlyDictionary<string, Tensor> tensors) => tensors;
 
-    /// <summary>Writes the parameters to a <c>.safetensors</c> file under their official keys, in state-dict order.</summary>
+    /// <summary>A checkpoint's tensors mapped onto this model's keys (legacy names, reshaped weights), as loading does first.</summary>
+    public IReadOnlyDictionary<string, Tensor> AdaptToModel(IReadOnlyDictionary<string, Tensor> tensors) => AdaptCheckpoint(tensors ?? throw new ArgumentNullException(nameof(tensors)));
+
+    /// <summary>Writes the parameters to a <c>.safetensors</c> file under their official keys, in state-dict order (atomically: a kill never leaves half a file).</summary>
+    /// <exception cref="IOException">The folder is not writable or the disk is full; the previous file is unchanged.</exception>
     public void SaveSafetensors(string path) =>
-        SafeTensors.Save(path, StateDict(), new Dictionary<string, string> { ["format"] = "pt", ["model"] = Info.Name });
+        AtomicFile.Write(path, s => SafeTensors.Save(s, StateDict(), new Dictionary<string, string> { ["format"] = "pt", ["model"] = Info.Name }));
 }

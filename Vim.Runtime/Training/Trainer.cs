@@ -75,6 +75,15 @@ public sealed class Trainer
     /// <summary>Micro-batches run so far.</summary>
     public long MicroSteps { get; private set; }
 
+    /// <summary>Sets the micro-batch counter of a resumed run (the optimizer's state restores its own step count).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The count is negative, or not at the end of an accumulation window.</exception>
+    public void Restore(long microSteps)
+    {
+        if (microSteps < 0 || microSteps % _options.AccumulationSteps != 0)
+            throw new ArgumentOutOfRangeException(nameof(microSteps), $"A run resumes after a whole number of accumulation windows of {_options.AccumulationSteps}; got {microSteps} micro-batches.");
+        MicroSteps = microSteps;
+    }
+
     /// <summary>
     /// Trains on one micro-batch: forward, loss, backward, and at the end of an accumulation window the update.
     /// </summary>

@@ -136,12 +136,17 @@ public static class Recipes
     };
 
     /// <summary>A recipe by its <c>--recipe</c> name.</summary>
-    public static TrainingRecipe Get(string name) => name.ToLowerInvariant() switch
+    /// <exception cref="ArgumentException">No recipe has that name.</exception>
+    public static TrainingRecipe Get(string name) =>
+        TryGet(name) ?? throw new ArgumentException($"Unknown recipe '{name}'; the recipes are digits, vim-t, vim-s, vmamba-t.");
+
+    /// <summary>A recipe by its <c>--recipe</c> name, or null.</summary>
+    public static TrainingRecipe? TryGet(string name) => name.ToLowerInvariant() switch
     {
         "digits" => Digits,
         "vim-t" or "vim-ti" or "vim-tiny" => VimTiny,
         "vim-s" or "vim-small" => VimSmall,
         "vmamba-t" or "vmamba-tiny" => VMambaTiny,
-        _ => throw new ArgumentException($"Unknown recipe '{name}'; the recipes are digits, vim-t, vim-s, vmamba-t."),
+        _ => null,
     };
 }

@@ -85,6 +85,11 @@ public sealed class TrainingRun
     /// <summary>Epochs completed (the next epoch to run).</summary>
     public int EpochsDone { get; private set; }
 
+    /// <summary>Batches of the current epoch already trained.</summary>
+    public int BatchesDone { get; private set; }
+
+    private EpochProgress _progress;
+
     /// <summary>The best validation top-1 so far (NaN before any).</summary>
     public double BestTop1 { get; private set; } = double.NaN;
 
@@ -114,25 +119,26 @@ public sealed class TrainingRun
     private void RunEpoch(int epoch, CancellationToken cancellation)
     {
         Model.Train();
-        double lossSum = 0;
-        int correct = 0, seen = 0;
         var clock = Stopwatch.StartNew();
-        double lr = 0;
-        foreach (var batch in Train.Epoch(epoch, 0, cancellation))
+        double secondsBefore = _progress.Seconds;
+        foreach (var batch in Train.Epoch(epoch, BatchesDone, cancellation))
         {
             using (batch)
             {
                 var result = _trainer.Step(batch.Images, batch.Targets);
-                lossSum += result.Loss * batch.Labels.Length;
-                correct += result.Correct;
-                seen += batch.Labels.Length;
-                lr = result.LearningRate;
-                OnStep?.Invoke(new StepReport(epoch, batch.Number, StepsPerEpoch, Optimizer.StepCount, result.Loss, lossSum / seen, (double)correct / seen,
-                    seen / clock.Elapsed.TotalSeconds, lr));
+                _progress = new EpochProgress(
+                    _progress.LossSum + result.Loss * batch.Labels.Length,
+                    _progress.Correct + result.Correct,
+                    _progress.Seen + batch.Labels.Length,
+                    secondsBefore + clock.Elapsed.TotalSeconds,
+                    result.LearningRate);
+                BatchesDone = batch.Number + 1;
+                OnStep?.Invoke(new StepReport(epoch, batch.Number, StepsPerEpoch, Optimizer.StepCount, result.Loss, _progress.LossSum / _progress.Seen,
+                    (double)_progress.Correct / _progress.Seen, _progress.Seen / _progress.Seconds, result.LearningRate));
             }
             cancellation.ThrowIfCancellationRequested();
         }
-        double seconds = clock.Elapsed.TotalSeconds;
+        var done = _progress;
         Evaluation? val = null, emaVal = null;
         if (Validation is not null)
         {
@@ -143,12 +149,15 @@ public sealed class TrainingRun
                 Ema.CopyTo(shadow);
                 emaVal = Evaluate(shadow, Validation);
             }
-            if (double.IsNaN(BestTop1) || val.Top1 > BestTop1) BestTop1 = val.Top1;
         }
         Model.Train();
-        var report = new EpochReport(epoch, lossSum / seen, (double)correct / seen, lr, seconds, seen / seconds, val, emaVal);
+        var report = new EpochReport(epoch, done.LossSum / done.Seen, (double)done.Correct / done.Seen, done.LearningRate, done.Seconds, done.Seen / done.Seconds, val, emaVal);
+        ImprovedBest = val is not null && (double.IsNaN(BestTop1) || val.Top1 > BestTop1);
+        if (ImprovedBest) BestTop1 = val!.Top1;
         History.Add(report);
         EpochsDone = epoch + 1;
+        BatchesDone = 0;
+        _progress = default;
         OnEpoch?.Invoke(report);
     }
 
@@ -193,13 +202,50 @@ public sealed class TrainingRun
         return new Evaluation((double)top1 / count, (double)top5 / count, loss / count, count);
     }
 
-    /// <summary>Restores the counters of a resumed run (the checkpoint restores the weights, the optimizer and the EMA).</summary>
-    public void Restore(int epochsDone, double bestTop1, IEnumerable<EpochReport> history)
+    /// <summary>Whether the epoch just finished set a new best validation top-1 (for a best checkpoint).</summary>
+    public bool ImprovedBest { get; private set; }
+
+    /// <summary>Where the run stands: everything a checkpoint needs beside the weights, the optimizer and the EMA.</summary>
+    public TrainingRunState State => new(EpochsDone, BatchesDone, _trainer.MicroSteps, BestTop1, _progress, [.. History]);
+
+    /// <summary>
+    /// Puts a resumed run where <paramref name="state"/> says (the checkpoint restores the weights, the optimizer and the
+    /// EMA): the next step is batch <see cref="TrainingRunState.BatchesDone"/> of epoch <see cref="TrainingRunState.EpochsDone"/>,
+    /// with the same data, augmentation and drop-path draws as the interrupted run.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state is outside this run (more epochs or batches than it has).</exception>
+    public void Restore(TrainingRunState state)
     {
-        if (epochsDone < 0 || epochsDone > Recipe.TotalEpochs) throw new ArgumentOutOfRangeException(nameof(epochsDone), $"{epochsDone} epochs done is outside 0..{Recipe.TotalEpochs}.");
-        EpochsDone = epochsDone;
-        BestTop1 = bestTop1;
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.EpochsDone < 0 || state.EpochsDone > Recipe.TotalEpochs)
+            throw new ArgumentException($"The checkpoint has {state.EpochsDone} epochs done; this run has {Recipe.TotalEpochs}.", nameof(state));
+        if (state.BatchesDone < 0 || state.BatchesDone >= StepsPerEpoch)
+            throw new ArgumentException($"The checkpoint stopped after batch {state.BatchesDone} of an epoch; this run's epochs have {StepsPerEpoch} batches.", nameof(state));
+        if (state.History.Count != state.EpochsDone)
+            throw new ArgumentException($"The checkpoint reports {state.History.Count} epochs but has {state.EpochsDone} done.", nameof(state));
+        EpochsDone = state.EpochsDone;
+        BatchesDone = state.BatchesDone;
+        BestTop1 = state.BestTop1;
+        _progress = state.Progress;
+        _trainer.Restore(state.MicroSteps);
         History.Clear();
-        History.AddRange(history);
+        History.AddRange(state.History);
     }
 }
+
+/// <summary>The running sums of an epoch in progress.</summary>
+/// <param name="LossSum">Σ loss · rows over the batches so far.</param>
+/// <param name="Correct">Rows predicted right.</param>
+/// <param name="Seen">Rows trained on.</param>
+/// <param name="Seconds">Training time of the epoch so far.</param>
+/// <param name="LearningRate">The learning rate of the last step.</param>
+public readonly record struct EpochProgress(double LossSum, int Correct, int Seen, double Seconds, double LearningRate);
+
+/// <summary>A run's position and history, as a checkpoint stores it.</summary>
+/// <param name="EpochsDone">Epochs completed.</param>
+/// <param name="BatchesDone">Batches of the next epoch already trained (a checkpoint written mid-epoch).</param>
+/// <param name="MicroSteps">Micro-batches trained in all (seeds the drop-path draws).</param>
+/// <param name="BestTop1">Best validation top-1 so far (NaN before any).</param>
+/// <param name="Progress">The sums of the epoch in progress.</param>
+/// <param name="History">Every completed epoch's report.</param>
+public sealed record TrainingRunState(int EpochsDone, int BatchesDone, long MicroSteps, double BestTop1, EpochProgress Progress, IReadOnlyList<EpochReport> History);

@@ -55,6 +55,7 @@ internal static class Cli
                 CheckpointMismatchException => ($"The checkpoint does not fit the model: {e.Message}", UsageError),
                 ModelInputException => (e.Message, UsageError),
                 DeviceUnavailableException => (e.Message, Failure),
+                IOException => (e.Message, Failure),
                 ArgumentException => (e.Message, UsageError),
                 _ => ($"{e.GetType().Name}: {e.Message}", Failure),
             };

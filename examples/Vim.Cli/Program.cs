@@ -56,21 +56,30 @@ var outputOpt = new Option<string?>("--output", "-o") { Description = "Folder fo
 var workersOpt = new Option<int?>("--workers") { Description = "Threads that read and augment images (default: the core count)." };
 var valSplitOpt = new Option<double>("--val-split") { Description = "Validation fraction when --data has no train/val folders (0: none).", DefaultValueFactory = _ => 0.1 };
 var trainBatch2 = new Option<int?>("--batch", "-b") { Description = "Images per optimizer step." };
+var resumeOpt = new Option<string?>("--resume") { Description = "Continue the run whose checkpoint is this file (or FOLDER/checkpoint.pth) exactly where it stopped." };
+var finetuneOpt = new Option<string?>("--finetune") { Description = "Start from these weights (.pth or .safetensors): a head of another size is dropped, pos_embed resized to the new grid." };
+var linearProbeOpt = new Option<bool>("--linear-probe") { Description = "Train the classifier head only (everything else frozen)." };
+var trainImgSizeOpt = new Option<int?>("--img-size") { Description = "Square input size (default: the model's); images are resized to it." };
+var classesOpt = new Option<string?>("--classes") { Description = "Train on these class folders only (comma-separated names)." };
+var checkpointEveryOpt = new Option<string>("--checkpoint-every") { Description = "Also checkpoint inside epochs: N steps, or a time (30s, 10m, 2h), or 'epoch' for epoch ends only.", DefaultValueFactory = _ => "10m" };
 var train = new Command("train", "Train a model on image folders with an official recipe; checkpoints, metrics log and plot go to --output.")
     { modelArg, dataOpt, recipeOpt, epochsOpt, trainBatch2, lrOpt, minLrOpt, warmupOpt2, wdOpt, dropPathOpt, mixupOpt, cutmixOpt, smoothingOpt, emaOpt, clipOpt,
-      seedOpt, deviceOpt, outputOpt, threadsOpt, workersOpt, valSplitOpt };
+      seedOpt, deviceOpt, outputOpt, threadsOpt, workersOpt, valSplitOpt, resumeOpt, finetuneOpt, linearProbeOpt, trainImgSizeOpt, classesOpt, checkpointEveryOpt };
 train.SetAction(r => Cli.Guard(() => TrainCommand.Train(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), new TrainOptions
 {
     Recipe = r.GetValue(recipeOpt), Epochs = r.GetValue(epochsOpt), Batch = r.GetValue(trainBatch2), Lr = r.GetValue(lrOpt), MinLr = r.GetValue(minLrOpt),
     WarmupEpochs = r.GetValue(warmupOpt2), WeightDecay = r.GetValue(wdOpt), DropPath = r.GetValue(dropPathOpt), Mixup = r.GetValue(mixupOpt),
     Cutmix = r.GetValue(cutmixOpt), Smoothing = r.GetValue(smoothingOpt), Ema = r.GetValue(emaOpt), ClipGrad = r.GetValue(clipOpt), Seed = r.GetValue(seedOpt),
     Device = r.GetValue(deviceOpt) ?? "cpu", Output = r.GetValue(outputOpt), Threads = r.GetValue(threadsOpt), Workers = r.GetValue(workersOpt),
-    ValSplit = r.GetValue(valSplitOpt),
+    ValSplit = r.GetValue(valSplitOpt), Resume = r.GetValue(resumeOpt), Finetune = r.GetValue(finetuneOpt), LinearProbe = r.GetValue(linearProbeOpt),
+    ImgSize = r.GetValue(trainImgSizeOpt), Classes = r.GetValue(classesOpt), CheckpointEvery = r.GetValue(checkpointEveryOpt) ?? "10m",
 })));
 
 var evalCheckpoint = new Option<string>("--checkpoint", "-c") { Description = "The checkpoint to evaluate (.pth or .safetensors).", Required = true };
-var evaluate = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint on an image folder (DIR/val, DIR/test or DIR).") { modelArg, dataOpt, evalCheckpoint, workersOpt };
-evaluate.SetAction(r => Cli.Guard(() => TrainCommand.Eval(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), r.GetRequiredValue(evalCheckpoint), r.GetValue(workersOpt))));
+var evaluate = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint on an image folder (DIR/val, DIR/test or DIR); a vim train checkpoint brings its classes and input size.")
+    { modelArg, dataOpt, evalCheckpoint, workersOpt, trainImgSizeOpt, classesOpt };
+evaluate.SetAction(r => Cli.Guard(() => TrainCommand.Eval(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), r.GetRequiredValue(evalCheckpoint), r.GetValue(workersOpt),
+    r.GetValue(trainImgSizeOpt), r.GetValue(classesOpt))));
 
 var root = new RootCommand("vim: Vision Mamba models on the CPU. With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate };
 root.SetAction(_ => Cli.Guard(Commands.Demo));

@@ -21,14 +21,20 @@ internal static class VimTool
         }
     }
 
-    public static Result Run(params string[] args)
+    /// <summary>Starts the tool without waiting (its output redirected); the caller waits, reads or kills it.</summary>
+    public static Process Start(params string[] args)
     {
         string dll = Path.Combine(CliDirectory, "vim.dll");
         Assert.True(File.Exists(dll), $"the vim tool is not built at {dll}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    public static Result Run(params string[] args)
+    {
+        using var process = Start(args);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))

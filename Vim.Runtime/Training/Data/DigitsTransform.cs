@@ -5,7 +5,9 @@ namespace Vim.Runtime.Training.Data;
 /// probability <see cref="Probability"/> a random affine re-rendering — source = M·target + t in normalised coordinates
 /// (pixel centres at (2i+1)/32 − 1), M = rotation(±12°)·shear(±8°)·scale(0.9–1.1), t uniform in ±1/8 (±2 px),
 /// bilinear sampling with zero outside — then 4×4 average pooling to the 8×8 digit and nearest upsampling back to 32×32;
-/// finally (x − 0.5)/0.5 replicated to 3 channels. Without the warp the output is the PNG rule of the evaluation.
+/// finally (x − 0.5)/0.5 replicated to 3 channels. Without the warp the output is the PNG rule of the evaluation. At another
+/// <see cref="OutputSide"/> (fine-tuning at 48², say) the 32×32 result is resampled by nearest neighbour, which keeps each
+/// digit pixel a solid block when the side is a multiple of 8.
 /// </summary>
 public sealed class DigitsTransform : SampleTransform
 {
@@ -26,8 +28,17 @@ public sealed class DigitsTransform : SampleTransform
     /// <summary>Largest shift, as a fraction of the half width.</summary>
     public double MaxShift { get; init; } = 0.125;
 
+    /// <summary>The side of the model input (32 for the digits model as trained).</summary>
+    public int OutputSide
+    {
+        get => _outputSide;
+        init => _outputSide = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"The output side {value} must be positive.");
+    }
+
+    private readonly int _outputSide = Side;
+
     /// <inheritdoc/>
-    public override (int Channels, int Height, int Width) OutputShape => (3, Side, Side);
+    public override (int Channels, int Height, int Width) OutputShape => (3, OutputSide, OutputSide);
 
     /// <inheritdoc/>
     public override void Apply(DataSample sample, Random random, Span<float> output)
@@ -37,6 +48,7 @@ public sealed class DigitsTransform : SampleTransform
         var x = new float[Side * Side];
         for (int i = 0; i < x.Length; i++) x[i] = image.Pixels[i * image.Channels] / 255f;
         if (random.NextDouble() < Probability) x = Warp(x, random);
+        if (OutputSide != Side) x = Nearest(x, OutputSide);
         for (int c = 0; c < 3; c++)
         {
             for (int i = 0; i < x.Length; i++) output[c * x.Length + i] = (x[i] - 0.5f) / 0.5f;
@@ -82,6 +94,17 @@ public sealed class DigitsTransform : SampleTransform
             }
         }
         return result;
+    }
+
+    private static float[] Nearest(float[] x, int side)
+    {
+        var y = new float[side * side];
+        for (int i = 0; i < side; i++)
+        {
+            int si = i * Side / side;
+            for (int j = 0; j < side; j++) y[i * side + j] = x[si * Side + j * Side / side];
+        }
+        return y;
     }
 
     /// <summary>Bilinear sample at (px, py) in pixel units, zero outside the image.</summary>

@@ -13,16 +13,23 @@ public sealed class ImageFolderDataset : Dataset
     private static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
     private readonly List<(string Path, int Label)> _files = [];
 
-    /// <summary>Scans <paramref name="root"/>.</summary>
+    /// <summary>Scans <paramref name="root"/>, or only the class folders named in <paramref name="only"/> (a subset of the classes, in ordinal order).</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">No class folder, or a class folder without images.</exception>
-    public ImageFolderDataset(string root)
+    /// <exception cref="InvalidDataException">No class folder, a class folder without images, or a class of <paramref name="only"/> that is not there.</exception>
+    public ImageFolderDataset(string root, IReadOnlyCollection<string>? only = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"Image folder not found: {root}");
         Root = root;
         var classes = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
         if (classes.Count == 0) throw new InvalidDataException($"{root} has no class folders: expected one subfolder per class with images inside.");
+        if (only is not null)
+        {
+            var absent = only.Where(c => !classes.Contains(c, StringComparer.Ordinal)).ToList();
+            if (absent.Count > 0) throw new InvalidDataException($"{root} has no class folder '{absent[0]}'; its classes are {string.Join(", ", classes.Take(20))}{(classes.Count > 20 ? ", …" : "")}.");
+            classes = classes.Where(only.Contains).ToList();
+            if (classes.Count == 0) throw new InvalidDataException("The class subset is empty.");
+        }
         var skipped = new List<string>();
         for (int label = 0; label < classes.Count; label++)
         {

@@ -142,6 +142,14 @@ public class AugmentationTests
         var warped = new float[3 * 1024];
         new DigitsTransform { Probability = 1 }.Apply(sample, new Random(9), warped);
         Assert.NotEqual(plain, warped);
+
+        // at 48² each digit pixel (a 4×4 block at 32²) becomes a 6×6 block
+        var large = new float[3 * 48 * 48];
+        new DigitsTransform { Probability = 0, OutputSide = 48 }.Apply(sample, rng, large);
+        for (int i = 0; i < 48; i++)
+        {
+            for (int j = 0; j < 48; j++) Assert.Equal(plain[(i / 6 * 4) * 32 + j / 6 * 4], large[i * 48 + j]);
+        }
     }
 
     [Fact]
