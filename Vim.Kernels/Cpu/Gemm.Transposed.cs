@@ -11,12 +11,13 @@ public static partial class Gemm
     /// <param name="rows">Rows of src (k of the packed matrix).</param>
     /// <param name="cols">Columns of src (n of the packed matrix).</param>
     /// <param name="ld">Row stride of src (≥ cols).</param>
-    public static PackedMatrix PackTransposed(ReadOnlySpan<float> src, int rows, int cols, int ld)
+    /// <param name="pooled">Take the storage from a pool, which <see cref="PackedMatrix.Dispose"/> gives it back to: for a matrix used once.</param>
+    public static PackedMatrix PackTransposed(ReadOnlySpan<float> src, int rows, int cols, int ld, bool pooled = false)
     {
         Guard.NonNegative("Gemm.PackTransposed", nameof(rows), rows);
         Guard.Positive("Gemm.PackTransposed", nameof(cols), cols);
         Guard.Matrix("Gemm.PackTransposed", nameof(src), src.Length, rows, cols, ld);
-        var packed = new PackedMatrix(cols, rows);
+        var packed = new PackedMatrix(cols, rows, pooled);
         Span<float> dst = packed.Data;
         for (int panel = 0; panel < packed.Panels; panel++)
         {

@@ -4,11 +4,18 @@
 namespace Vim.Kernels.Cpu;
 
 /// <summary>A weight matrix packed once for repeated <see cref="Gemm.Multiply(int, ReadOnlySpan{float}, int, PackedMatrix, Span{float}, int, ReadOnlySpan{float}, bool)"/> calls.</summary>
-public sealed class PackedMatrix
+public sealed class PackedMatrix : IDisposable
 {
-    private readonly float[] storage;
+    private float[]? storage;
+    private readonly bool pooled;
 
-    internal PackedMatrix(int n, int k)
+    /// <param name="n">Rows of the original matrix.</param>
+    /// <param name="k">Columns of the original matrix.</param>
+    /// <param name="pooled">
+    /// Take the storage from <see cref="PinnedArrayPool.Shared"/> and give it back on <see cref="Dispose"/>: for a
+    /// matrix packed for one product, as the backward pass packs an activation for every weight gradient.
+    /// </param>
+    internal PackedMatrix(int n, int k, bool pooled = false)
     {
         N = n;
         K = k;
@@ -20,7 +27,8 @@ public sealed class PackedMatrix
         }
 
         // Pinned so the aligned offset computed here stays valid for the object's lifetime.
-        storage = GC.AllocateArray<float>((int)length + 8, pinned: true);
+        this.pooled = pooled;
+        storage = pooled ? PinnedArrayPool.Shared.Rent((int)length + 8) : GC.AllocateArray<float>((int)length + 8, pinned: true);
         unsafe
         {
             fixed (float* p = storage)
@@ -40,7 +48,18 @@ public sealed class PackedMatrix
 
     internal int Offset { get; }
 
-    internal float[] Storage => storage;
+    internal float[] Storage => storage ?? throw new ObjectDisposedException(nameof(PackedMatrix));
 
-    internal Span<float> Data => storage.AsSpan(Offset, Panels * Gemm.PanelWidth * K);
+    internal Span<float> Data => Storage.AsSpan(Offset, Panels * Gemm.PanelWidth * K);
+
+    /// <summary>
+    /// Returns a pooled matrix's storage to the pool, after which the matrix is unusable. A matrix packed for keeps
+    /// (a cached weight, which callers may still hold when its parameter changes) is left as it is, to the GC.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!pooled || storage is null) return;
+        PinnedArrayPool.Shared.Return(storage);
+        storage = null;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Vim.Kernels.Cpu;
 using Vim.Runtime.Devices;
 
 namespace Vim.Runtime.Tensors;
@@ -14,7 +15,7 @@ public sealed partial class Tensor : IDisposable
     private static readonly ArrayPool<float> Pool = ArrayPool<float>.Create(1 << 28, 32);
 
     // The large tensors' arrays, which must not move (see Empty).
-    private static readonly ArrayPool<float> PinnedPool = new PinnedArrayPool(1 << 28);
+    private static readonly ArrayPool<float> PinnedPool = PinnedArrayPool.Shared;
 
     private float[]? _data;
     private readonly int _offset;

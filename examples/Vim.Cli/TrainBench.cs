@@ -100,7 +100,7 @@ internal static class TrainBench
         using var process = Process.GetCurrentProcess();
         double ourPeak = process.PeakWorkingSet64 / (1024.0 * 1024.0);
         Console.WriteLine($"ours: median {F(Median(ours))} ms/step, best {F(ours.Min())} ({F(batch * 1000 / Median(ours))} img/s); " +
-                          $"forward {F(Median(forward))}, backward {F(Median(backward))}, AdamW {F(Median(update))} ms (medians); peak resident {F(ourPeak)} MiB");
+                          $"forward {F(Median(forward))}, backward {F(Median(backward))}, AdamW {F(Median(update))} ms (medians); peak resident {F(ourPeak)} MiB; garbage collections gen0/1/2: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
         if (script is null) return 0;
         Console.WriteLine($"official: median {F(Median(theirs))} ms/step, best {F(theirs.Min())} ({F(batch * 1000 / Median(theirs))} img/s); peak resident {F(theirPeak)} MiB");
         Console.WriteLine($"ratio (official / ours): {(Median(theirs) / Median(ours)).ToString("0.00", Inv)}x on medians, {(theirs.Min() / ours.Min()).ToString("0.00", Inv)}x on bests; " +

@@ -111,6 +111,40 @@ public class GemmTests
         RunCase(m, n, k, k + 1, k, n + 7, withBias: false, accumulate: true, packed: true, seed: m * n + k);
     }
 
+    [Theory]
+    [InlineData(5, 17, 9)]
+    [InlineData(64, 33, 40)]
+    public void PooledTransposedPackMatchesAnExplicitTranspose_AndIsUnusableOnceDisposed(int m, int rows, int cols)
+    {
+        // src is rows×cols (row stride cols + 2); C = A · src with A m×rows.
+        int ld = cols + 2;
+        float[] src = TestData.Random(rows * ld, 1), a = TestData.Random(m * rows, 2);
+        var transposed = new float[cols * rows];
+        for (int p = 0; p < rows; p++) for (int j = 0; j < cols; j++) transposed[j * rows + p] = src[p * ld + j];
+        var expected = new float[m * cols];
+        Gemm.Multiply(m, a, rows, Gemm.Pack(transposed, cols, rows, rows), expected, cols, [], accumulate: false);
+
+        // Leave poisoned arrays in the pool, so the pooled pack starts from garbage.
+        for (int i = 0; i < 3; i++)
+        {
+            var dirty = PinnedArrayPool.Shared.Rent(16 * ((cols + 15) / 16) * rows + 8);
+            Array.Fill(dirty, float.NaN);
+            PinnedArrayPool.Shared.Return(dirty);
+        }
+
+        var pooled = Gemm.PackTransposed(src, rows, cols, ld, pooled: true);
+        var c = new float[m * cols];
+        Gemm.Multiply(m, a, rows, pooled, c, cols, [], accumulate: false);
+        Assert.Equal(expected, c);
+        pooled.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => Gemm.Multiply(m, a, rows, pooled, c, cols, [], accumulate: false));
+
+        var kept = Gemm.PackTransposed(src, rows, cols, ld);
+        kept.Dispose();
+        Gemm.Multiply(m, a, rows, kept, c, cols, [], accumulate: false);
+        Assert.Equal(expected, c);
+    }
+
     [Fact]
     public void DtProjReadsStridedSliceOfXdbl()
     {

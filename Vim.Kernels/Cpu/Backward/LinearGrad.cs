@@ -36,7 +36,7 @@ public static unsafe class LinearGrad
         }
 
         // Wᵀ (in×out) packed: panel j holds W[p, 16j .. 16j+15] for every p, a contiguous slice of W's row p.
-        var packed = Gemm.PackTransposed(weight, outFeatures, inFeatures, ldw);
+        using var packed = Gemm.PackTransposed(weight, outFeatures, inFeatures, ldw, pooled: true);
         Gemm.Multiply(m, dy, ldy, packed, dx, ldx, default, accumulate);
     }
 
@@ -70,7 +70,7 @@ public static unsafe class LinearGrad
         try
         {
             Transpose(m, outFeatures, dy, ldy, dyT);
-            var packed = Gemm.PackTransposed(x, m, inFeatures, ldx);
+            using var packed = Gemm.PackTransposed(x, m, inFeatures, ldx, pooled: true);
             Gemm.Multiply(outFeatures, dyT, m, packed, dw, lddw, default, accumulate: true);
         }
         finally

@@ -5,6 +5,7 @@
 //   dw += Σ_rows dy·x̂,  db += Σ_rows dy
 // The statistics are recomputed from x exactly as the forward computes them (in double). Row blocks are fixed, and
 // their dw/db partials are summed in block order, so the result does not depend on the thread count.
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -47,8 +48,23 @@ public static unsafe class NormGrad
         }
 
         int tasks = (rows + RowsPerTask - 1) / RowsPerTask;
-        // Per task: Σ dy·x̂ and Σ dy, in double.
-        var partial = new double[tasks * 2 * width];
+        // Per task: Σ dy·x̂ and Σ dy, in double; pooled, as the backward pass calls this twice per block every step.
+        int partialLength = tasks * 2 * width;
+        double[] partial = ArrayPool<double>.Shared.Rent(partialLength);
+        partial.AsSpan(0, partialLength).Clear();
+        try
+        {
+            Reduce(rows, width, x, weight, eps, layerNorm, dy, dx, accumulate, dWeight, dBias, tasks, partial);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(partial);
+        }
+    }
+
+    private static void Reduce(int rows, int width, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float eps, bool layerNorm,
+        ReadOnlySpan<float> dy, Span<float> dx, bool accumulate, Span<float> dWeight, Span<float> dBias, int tasks, double[] partial)
+    {
         fixed (float* px = x)
         fixed (float* pw = weight)
         fixed (float* pdy = dy)

@@ -73,12 +73,21 @@ public static unsafe class SelectiveScanGrad
 
         int rows = batch * length;
         Guard.Exactly(Name, nameof(positions), positions.Length, length, $"L={length}");
+        // A permutation: each vector block writes every row of its dB/dC partial exactly once.
+        var seen = new bool[length];
         foreach (int p in positions)
         {
             if ((uint)p >= (uint)length)
             {
                 throw new ArgumentException($"{Name}: position {p} outside 0..L−1 (L={length}).", nameof(positions));
             }
+
+            if (seen[p])
+            {
+                throw new ArgumentException($"{Name}: position {p} appears twice; expected a permutation of 0..L−1 (L={length}).", nameof(positions));
+            }
+
+            seen[p] = true;
         }
 
         Guard.Matrix(Name, nameof(u), u.Length, rows, channels, ldu);
@@ -129,7 +138,6 @@ public static unsafe class SelectiveScanGrad
                 KernelThreading.For(tasks, parallel, task =>
                 {
                     float* mine = s.Partial + (long)task * s.Batch * s.Length * 2 * s.State;
-                    new Span<float>(mine, s.Batch * s.Length * 2 * s.State).Clear();
                     if (task < vectorTasks)
                     {
                         int g0 = task * GroupsPerTask;
@@ -137,6 +145,8 @@ public static unsafe class SelectiveScanGrad
                     }
                     else
                     {
+                        // The scalar channels add into one partial; a vector block writes each of its rows once.
+                        new Span<float>(mine, s.Batch * s.Length * 2 * s.State).Clear();
                         for (int ch = groups * 8; ch < s.Channels; ch++)
                         {
                             ScalarChannel(s, ch, mine);
@@ -187,7 +197,7 @@ public static unsafe class SelectiveScanGrad
         public readonly float* Delta = delta, Slope = slope, U = u, G = g, Gate = gate, GateSlope = gateSlope;
     }
 
-    /// <summary>A block of 1..4 eight-channel groups, c0 ≥ 0, over every batch; partial gets Σ over its channels of dB, dC.</summary>
+    /// <summary>A block of 1..4 eight-channel groups, c0 ≥ 0, over every batch; partial is set to Σ over its channels of dB, dC.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void VectorBlock(in Args s, int c0, int groups, float* partial)
     {
@@ -211,7 +221,7 @@ public static unsafe class SelectiveScanGrad
                 float* dh = dAv + stateFloats;
                 for (int bi = 0; bi < s.Batch; bi++)
                 {
-                    new Span<float>(dBv, 2 * l * stateFloats).Clear();
+                    // dBv/dCv are not cleared: the block's first group stores into them, the others add.
                     for (int g = 0; g < groups; g++)
                     {
                         int cg = c0 + g * 8;
@@ -233,7 +243,7 @@ public static unsafe class SelectiveScanGrad
                             int start = chunk * StepsPerChunk, end = Math.Min(l, start + StepsPerChunk);
                             RecomputeChunk(s, bi, steps, av, checkpoints + chunk * stateFloats, start, end, hs, decays);
                             BackwardChunk(s, bi, cg, steps, av, checkpoints + chunk * stateFloats, start, end, hs, decays, dh, dAv, dBv, dCv,
-                                ref dSkipSum, ref biasSum);
+                                firstGroup: g == 0, ref dSkipSum, ref biasSum);
                         }
 
                         for (int j = 0; j < n; j++)
@@ -261,8 +271,8 @@ public static unsafe class SelectiveScanGrad
                         float* row = partial + ((long)bi * l + s.Positions[step]) * 2 * n;
                         for (int j = 0; j < n; j++)
                         {
-                            row[j] += Vector256.Sum(Avx.LoadAlignedVector256(dBv + (step * n + j) * 8));
-                            row[n + j] += Vector256.Sum(Avx.LoadAlignedVector256(dCv + (step * n + j) * 8));
+                            row[j] = Vector256.Sum(Avx.LoadAlignedVector256(dBv + (step * n + j) * 8));
+                            row[n + j] = Vector256.Sum(Avx.LoadAlignedVector256(dCv + (step * n + j) * 8));
                         }
                     }
                 }
@@ -372,7 +382,7 @@ public static unsafe class SelectiveScanGrad
     /// <summary>Steps end−1 down to start of the adjoint recurrence; writes du, dΔ, dz of these steps and accumulates the rest.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void BackwardChunk(in Args s, int bi, int cg, in Steps st, float* av, float* before, int start, int end, float* hs, float* decays,
-        float* dh, float* dAv, float* dBv, float* dCv, ref Vector256<float> dSkipSum, ref Vector256<float> biasSum)
+        float* dh, float* dAv, float* dBv, float* dCv, bool firstGroup, ref Vector256<float> dSkipSum, ref Vector256<float> biasSum)
     {
         int n = s.State;
         Vector256<float> dSkip = s.DSkip != null ? Avx.LoadVector256(s.DSkip + cg) : Vector256<float>.Zero;
@@ -414,8 +424,10 @@ public static unsafe class SelectiveScanGrad
                 Vector256<float> hj = Avx.LoadVector256(h + j * 8);
                 Vector256<float> decay = Avx.LoadVector256(dec + j * 8);
                 Vector256<float> dhj = Fma.MultiplyAdd(gy, Vector256.Create(crow[j]), Avx.LoadVector256(dh + j * 8));
-                Avx.Store(dCrow + j * 8, Fma.MultiplyAdd(gy, hj, Avx.LoadVector256(dCrow + j * 8)));
-                Avx.Store(dBrow + j * 8, Fma.MultiplyAdd(dhj, deltaU, Avx.LoadVector256(dBrow + j * 8)));
+                Vector256<float> dCSum = firstGroup ? Vector256<float>.Zero : Avx.LoadVector256(dCrow + j * 8);
+                Vector256<float> dBSum = firstGroup ? Vector256<float>.Zero : Avx.LoadVector256(dBrow + j * 8);
+                Avx.Store(dCrow + j * 8, Fma.MultiplyAdd(gy, hj, dCSum));
+                Avx.Store(dBrow + j * 8, Fma.MultiplyAdd(dhj, deltaU, dBSum));
                 Vector256<float> dhB = Avx.Multiply(dhj, bj);
                 du = Fma.MultiplyAdd(dhB, delta, du);
                 // t = dh·a·h_{l−1}: through a = exp(δA) it reaches both δ (times A) and A (times δ).

@@ -76,6 +76,17 @@ public class SelectiveScanGradTests
         }
     }
 
+    [Fact]
+    public void Positions_ThatAreNotAPermutation_AreRefused()
+    {
+        var s = ScanCase.Random(1, 9, 16, 2, seed: 4, gate: false, skip: true, bias: true, softplus: true, "forward", pad: 0);
+        s.Positions[5] = s.Positions[2];
+        var e = Assert.Throws<ArgumentException>(() => Run(s, seed: 1));
+        Assert.Contains("position 2 appears twice", e.Message);
+        s.Positions[5] = 9;
+        Assert.Contains("outside 0..L−1", Assert.Throws<ArgumentException>(() => Run(s, seed: 1)).Message);
+    }
+
     /// <summary>Runs the kernel on accumulators that start from random values; returns what it added (gaps must be untouched).</summary>
     private static (float[] Du, float[] DRaw, float[] DA, float[] DBC, float[] DD, float[] DBias, float[] Dz) Run(ScanCase s, int seed)
     {

@@ -88,6 +88,31 @@ public class DataPipelineTests
     }
 
     [Fact]
+    public void ImageFolder_KeepsDecodedImagesWithinItsBudget()
+    {
+        using var t = new TestFolders();
+        string dir = t.Write("train", 2, 3, 16, 5);
+        var cached = new ImageFolderDataset(dir);
+        var first = cached.Read(4);
+        File.Delete(cached.PathOf(4));   // a kept image is not read again
+        Assert.Same(first.Image, cached.Read(4).Image);
+        Assert.Equal(first.Image!.Pixels.LongLength, cached.CachedBytes);
+
+        // A budget of one image: the first read is kept, later ones come from disk every time.
+        var small = new ImageFolderDataset(dir, cacheBytes: first.Image.Pixels.LongLength);
+        var kept = small.Read(0);
+        Assert.Same(kept.Image, small.Read(0).Image);
+        var again = small.Read(1);
+        Assert.NotSame(again.Image, small.Read(1).Image);
+        Assert.Equal(again.Image!.Pixels, small.Read(1).Image!.Pixels);
+        Assert.Equal(kept.Image!.Pixels.LongLength, small.CachedBytes);
+
+        var none = new ImageFolderDataset(dir, cacheBytes: 0);
+        Assert.NotSame(none.Read(0).Image, none.Read(0).Image);
+        Assert.Equal(0, none.CachedBytes);
+    }
+
+    [Fact]
     public void Loader_NamesTheFileThatFailsToDecode()
     {
         using var t = new TestFolders();

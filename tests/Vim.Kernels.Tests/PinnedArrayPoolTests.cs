@@ -1,6 +1,6 @@
-using Vim.Runtime.Tensors;
+using Vim.Kernels.Cpu;
 
-namespace Vim.Runtime.Tests.Storage;
+namespace Vim.Kernels.Tests;
 
 public class PinnedArrayPoolTests
 {

@@ -1,16 +1,19 @@
 using System.Buffers;
 using System.Numerics;
 
-namespace Vim.Runtime.Tensors;
+namespace Vim.Kernels.Cpu;
 
 /// <summary>
-/// A pool of arrays on the pinned object heap, which the GC never moves. Large CPU tensors start at a 64-byte boundary
-/// inside their array (an offset computed once, when the tensor is made); an array that moved, as a compaction of the
-/// large-object heap can do, would leave that offset pointing off the boundary. Arrays are kept per power-of-two length,
-/// at most <see cref="PerLength"/> of each, as <see cref="ArrayPool{T}.Create(int, int)"/> does.
+/// A pool of arrays on the pinned object heap, which the GC never moves. Large CPU tensors and packed GEMM operands
+/// start at an aligned boundary inside their array (an offset computed once, when the array is taken); an array that
+/// moved, as a compaction of the large-object heap can do, would leave that offset pointing off the boundary. Arrays
+/// are kept per power-of-two length, at most <see cref="PerLength"/> of each, as <see cref="ArrayPool{T}.Create(int, int)"/> does.
 /// </summary>
 internal sealed class PinnedArrayPool : ArrayPool<float>
 {
+    /// <summary>The pool CPU tensors and the backward pass's transient packed matrices share (arrays up to 2^28 floats).</summary>
+    public static new PinnedArrayPool Shared { get; } = new(1 << 28);
+
     private const int PerLength = 32;
     private readonly int _maxLength;
     private readonly Stack<float[]>[] _buckets;
