@@ -60,7 +60,7 @@ var resumeOpt = new Option<string?>("--resume") { Description = "Continue the ru
 var finetuneOpt = new Option<string?>("--finetune") { Description = "Start from these weights (.pth or .safetensors): a head of another size is dropped, pos_embed resized to the new grid." };
 var linearProbeOpt = new Option<bool>("--linear-probe") { Description = "Train the classifier head only (everything else frozen)." };
 var trainImgSizeOpt = new Option<int?>("--img-size") { Description = "Square input size (default: the model's); images are resized to it." };
-var classesOpt = new Option<string?>("--classes") { Description = "Train on these class folders only (comma-separated names)." };
+var classesOpt = new Option<string?>("--classes") { Description = "Use these class folders only (comma-separated names), in the order of their names." };
 var checkpointEveryOpt = new Option<string>("--checkpoint-every") { Description = "Also checkpoint inside epochs: N steps, or a time (30s, 10m, 2h), or 'epoch' for epoch ends only.", DefaultValueFactory = _ => "10m" };
 var train = new Command("train", "Train a model on image folders with an official recipe; checkpoints, metrics log and plot go to --output.")
     { modelArg, dataOpt, recipeOpt, epochsOpt, trainBatch2, lrOpt, minLrOpt, warmupOpt2, wdOpt, dropPathOpt, mixupOpt, cutmixOpt, smoothingOpt, emaOpt, clipOpt,

@@ -139,9 +139,14 @@ class _Config:
         self.__dict__.update(options)
 
 
-triton = _module("triton", Config=_Config)
-triton.__getattr__ = lambda name: _Anything()
-_module("triton.language").__getattr__ = lambda name: _Anything()
+try:
+    # A real Triton (the GPU machines' PyTorch imports it itself) stays; the model's kernels are routed around it anyway.
+    import triton  # noqa: F401
+    import triton.language  # noqa: F401
+except ImportError:
+    triton = _module("triton", Config=_Config)
+    triton.__getattr__ = lambda name: _Anything()
+    _module("triton.language").__getattr__ = lambda name: _Anything()
 
 
 def load_official(repo):
