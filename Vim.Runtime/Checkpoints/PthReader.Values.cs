@@ -8,7 +8,8 @@ public static partial class PthReader
     /// <summary>
     /// Reads the top-level entry <paramref name="entry"/> of a checkpoint as plain values — for the entries beside the
     /// weights (<c>epoch</c>, <c>args</c>, a run's counters): dicts become <see cref="IReadOnlyDictionary{TKey, TValue}"/> of
-    /// string keys (integer keys as their digits), lists and tuples <see cref="IReadOnlyList{T}"/>, and the leaves
+    /// string keys (integer keys as their digits; an <c>argparse.Namespace</c> as the dict of its attributes), lists and
+    /// tuples <see cref="IReadOnlyList{T}"/>, and the leaves
     /// <see cref="long"/>, <see cref="double"/>, <see cref="string"/>, <see cref="bool"/> or null; a tensor is a
     /// <see cref="StoredTensor"/> (its size only: read tensors with <see cref="Load"/>).
     /// </summary>
@@ -56,6 +57,9 @@ public static partial class PthReader
                 return new StoredTensor(t.Size);
             case PyTuple t:
                 return t.Items.Select((v, i) => Plain(v, where + "." + i.ToString(CultureInfo.InvariantCulture), src, depth + 1)).ToList();
+            case PyOpaque { FullName: "argparse.Namespace", IsCallResult: true, State: PyDict attributes }:
+                // main.py's args: the Namespace's attributes, as a dict
+                return Plain(attributes, where, src, depth + 1);
             default:
                 throw new CheckpointFormatException(src, $"'{where}' holds {RestrictedUnpickler.Describe(value)}; expected plain values (dicts, lists, numbers, strings).");
         }

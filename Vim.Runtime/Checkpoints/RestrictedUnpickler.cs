@@ -402,8 +402,10 @@ internal sealed class RestrictedUnpickler
     {
         string full = module + "." + name;
         if (Allowlist.TryGetValue(full, out var g)) return g;
-        if (_options.AllowUnknownGlobalsOutsideEntry) return new PyOpaque(full, isCallResult: false);
-        throw Error($"the pickle references the global '{full}', which is not on the allowlist of state-dict types; refusing it before anything is constructed (nothing is imported or executed). Allowed: {string.Join(", ", Allowlist.Keys)}. Training checkpoints with other entries can be read with PthReadOptions.AllowUnknownGlobalsOutsideEntry.");
+        // The official main.py saves its argparse.Namespace as 'args' in every training checkpoint: a plain attribute
+        // bag, kept as an inert placeholder (never constructed) that may sit beside the entry but not inside it.
+        if (_options.AllowUnknownGlobalsOutsideEntry || full == "argparse.Namespace") return new PyOpaque(full, isCallResult: false);
+        throw Error($"the pickle references the global '{full}', which is not on the allowlist of state-dict types; refusing it before anything is constructed (nothing is imported or executed). Allowed: {string.Join(", ", Allowlist.Keys)}, and argparse.Namespace outside the entry read. The vim CLI reads such files: it keeps unknown objects outside the entry as inert placeholders (from C#: PthReadOptions.AllowUnknownGlobalsOutsideEntry).");
     }
 
     private void SetItem(object? target, object? key, object? value)

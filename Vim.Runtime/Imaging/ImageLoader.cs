@@ -3,9 +3,31 @@ namespace Vim.Runtime.Imaging;
 /// <summary>Loads an image file, choosing the decoder from its magic bytes (PNG, or Netpbm P2/P3/P5/P6).</summary>
 public static class ImageLoader
 {
+    /// <summary>The largest image file read (256 MiB); larger files, and endless ones such as <c>/dev/zero</c>, are refused.</summary>
+    public const int MaxFileBytes = 1 << 28;
+
     /// <summary>Loads and decodes the image at <paramref name="path"/> (channels as decoded; see <see cref="Image.ToRgb"/>).</summary>
-    /// <exception cref="ImageFormatException">The format is unknown or the file is malformed.</exception>
-    public static Image Load(string path) => Decode(File.ReadAllBytes(path));
+    /// <exception cref="ImageFormatException">The format is unknown, the file is malformed or larger than <see cref="MaxFileBytes"/>.</exception>
+    public static Image Load(string path) => Decode(ReadBounded(path));
+
+    private static byte[] ReadBounded(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        if (stream.CanSeek && stream.Length > MaxFileBytes) throw TooLarge(path);
+        // A device or pipe has no length: read it in pieces, up to the limit.
+        using var buffer = new MemoryStream(stream.CanSeek ? (int)stream.Length : 1 << 16);
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(chunk)) > 0)
+        {
+            if (buffer.Length + n > MaxFileBytes) throw TooLarge(path);
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
+    }
+
+    private static ImageFormatException TooLarge(string path) =>
+        new($"{path} is larger than {MaxFileBytes >> 20} MiB, the most an image file may be (or it does not end).");
 
     /// <summary>Loads the image at <paramref name="path"/> and converts it to RGB as PIL's <c>convert("RGB")</c> does.</summary>
     /// <exception cref="ImageFormatException">The format is unknown or the file is malformed.</exception>

@@ -120,14 +120,19 @@ public abstract class ImageModel : Module
     /// <summary>
     /// Loads a <c>.safetensors</c> or PyTorch <c>.pth</c> checkpoint (its <paramref name="entry"/> dict, <c>model</c> by
     /// default, as the official training code writes it). Strict: every missing, unexpected and mis-shaped key is
-    /// named in one <see cref="CheckpointMismatchException"/> and the model is left unchanged.
+    /// named in one <see cref="CheckpointMismatchException"/> and the model is left unchanged. Keys saved from a
+    /// <c>DistributedDataParallel</c> wrapper (all prefixed <c>module.</c>) are taken without the prefix.
     /// </summary>
-    public void LoadCheckpoint(string path, string entry = "model", bool strict = true)
+    /// <param name="path">A <c>.safetensors</c> or PyTorch zip checkpoint.</param>
+    /// <param name="entry">The top-level entry of a <c>.pth</c> (<c>model</c>, <c>model_ema</c>, <c>state_dict</c>, …).</param>
+    /// <param name="strict">Every key must match.</param>
+    /// <param name="options">How the <c>.pth</c> pickle is read (the defaults accept only state-dict types).</param>
+    public void LoadCheckpoint(string path, string entry = "model", bool strict = true, PthReadOptions? options = null)
     {
-        var tensors = CheckpointReader.Load(path, entry);
+        var tensors = CheckpointReader.Load(path, entry, options);
         try
         {
-            LoadStateDict(AdaptCheckpoint(tensors), strict);
+            LoadStateDict(AdaptToModel(tensors), strict);
         }
         finally
         {
@@ -141,8 +146,24 @@ public abstract class ImageModel : Module
     /// </summary>
     protected virtual IReadOnlyDictionary<string, Tensor> AdaptCheckpoint(IReadOnlyDictionary<string, Tensor> tensors) => tensors;
 
-    /// <summary>A checkpoint's tensors mapped onto this model's keys (legacy names, reshaped weights), as loading does first.</summary>
-    public IReadOnlyDictionary<string, Tensor> AdaptToModel(IReadOnlyDictionary<string, Tensor> tensors) => AdaptCheckpoint(tensors ?? throw new ArgumentNullException(nameof(tensors)));
+    /// <summary>
+    /// A checkpoint's tensors mapped onto this model's keys (a DistributedDataParallel <c>module.</c> prefix dropped,
+    /// legacy names, reshaped weights), as loading does first.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> AdaptToModel(IReadOnlyDictionary<string, Tensor> tensors) =>
+        AdaptCheckpoint(WithoutDataParallelPrefix(tensors ?? throw new ArgumentNullException(nameof(tensors))));
+
+    // torch.save(ddp_model.state_dict()) names every parameter 'module.<key>'; main.py saves model_without_ddp, but
+    // other scripts do not. Only a prefix on every key, which none of this model's keys has, is taken off.
+    private IReadOnlyDictionary<string, Tensor> WithoutDataParallelPrefix(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        const string Prefix = "module.";
+        if (tensors.Count == 0 || !tensors.Keys.All(k => k.StartsWith(Prefix, StringComparison.Ordinal))) return tensors;
+        if (NamedParameters().Any(p => p.Key.StartsWith(Prefix, StringComparison.Ordinal))) return tensors;
+        var stripped = new Dictionary<string, Tensor>(tensors.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in tensors) stripped[key[Prefix.Length..]] = value;
+        return stripped;
+    }
 
     /// <summary>Writes the parameters to a <c>.safetensors</c> file under their official keys, in state-dict order (atomically: a kill never leaves half a file).</summary>
     /// <exception cref="IOException">The folder is not writable or the disk is full; the previous file is unchanged.</exception>

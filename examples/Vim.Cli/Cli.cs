@@ -13,6 +13,12 @@ internal sealed class CliException(string message, int exitCode = Cli.UsageError
 
 internal static class Cli
 {
+    /// <summary>
+    /// How the CLI reads .pth files: objects of unknown types outside the entry read (an optimizer's, a script's own
+    /// config) become inert placeholders, never constructed; inside the entry they are still refused.
+    /// </summary>
+    public static readonly PthReadOptions CheckpointOptions = new() { AllowUnknownGlobalsOutsideEntry = true };
+
     /// <summary>The command failed at run time (device unavailable, unexpected failure).</summary>
     public const int Failure = 1;
 
@@ -55,6 +61,7 @@ internal static class Cli
                 CheckpointMismatchException => ($"The checkpoint does not fit the model: {e.Message}", UsageError),
                 ModelInputException => (e.Message, UsageError),
                 DeviceUnavailableException => (e.Message, Failure),
+                OutOfMemoryException => ($"out of memory ({e.Message}); try a smaller --batch.", Failure),
                 IOException => (e.Message, Failure),
                 ArgumentException => (e.Message, UsageError),
                 _ => ($"{e.GetType().Name}: {e.Message}", Failure),
@@ -67,7 +74,36 @@ internal static class Cli
     /// <summary>Fails with a clear message when <paramref name="path"/> is not an existing file.</summary>
     public static string ExistingFile(string path, string what)
     {
+        if (Directory.Exists(path)) throw new CliException($"{what} {path} is a folder; expected a file.");
         if (!File.Exists(path)) throw new CliException($"{what} not found: {path}");
         return path;
+    }
+
+    /// <summary>The most kernel threads --threads accepts: a few per core (more only adds threads that wait).</summary>
+    public static int MaxThreads => Math.Max(8, 4 * Environment.ProcessorCount);
+
+    /// <summary>Applies --threads, refusing a count outside 1..<see cref="MaxThreads"/>.</summary>
+    public static void ApplyThreads(int? threads)
+    {
+        if (threads is not int t) return;
+        if (t < 1 || t > MaxThreads)
+        {
+            throw new CliException($"--threads must be between 1 and {MaxThreads} ({Environment.ProcessorCount} cores here), got {t}.");
+        }
+        Vim.Kernels.Cpu.KernelThreading.MaxDegreeOfParallelism = t;
+    }
+
+    /// <summary>
+    /// Refuses a --batch below 1, or one whose input tensor alone (<paramref name="valuesPerImage"/> floats an image)
+    /// would pass the largest tensor the runtime holds (2^28 floats, 1 GiB) — the forward's activations are larger still.
+    /// </summary>
+    public static void CheckBatch(int batch, long valuesPerImage)
+    {
+        if (batch < 1) throw new CliException($"--batch must be at least 1, got {batch}.");
+        long most = Math.Max(1, (1L << 28) / Math.Max(1, valuesPerImage));
+        if (batch > most)
+        {
+            throw new CliException($"--batch {batch} is too large: its input alone would be {(double)batch * valuesPerImage * 4 / (1L << 30):0.#} GiB; this model takes at most {most} images a batch (and the memory for their activations).");
+        }
     }
 }

@@ -134,7 +134,7 @@ internal static class Commands
 
     // ---------------------------------------------------------------- run
 
-    public static int Run(string name, string image, string? checkpoint, string deviceText)
+    public static int Run(string name, string image, string? checkpoint, string deviceText, string entry = "model")
     {
         var device = Device.Parse(deviceText);
         var info = Models.Get(name);
@@ -153,7 +153,7 @@ internal static class Commands
         }
         else
         {
-            scope.Model.LoadCheckpoint(checkpoint);
+            scope.Model.LoadCheckpoint(checkpoint, entry, options: Cli.CheckpointOptions);
         }
 
         var probs = Classify(scope.Model, picture, device);
@@ -176,15 +176,14 @@ internal static class Commands
 
     public static int Bench(string name, string deviceText, int batch, int iterations, int warmup, int? threads)
     {
-        if (batch < 1) throw new CliException($"--batch must be at least 1, got {batch}.");
         if (iterations < 1) throw new CliException($"--iterations must be at least 1, got {iterations}.");
         if (warmup < 0) throw new CliException($"--warmup must not be negative, got {warmup}.");
-        if (threads is < 1) throw new CliException($"--threads must be at least 1, got {threads}.");
         var device = Device.Parse(deviceText);
         var info = Models.Get(name);
+        Cli.CheckBatch(batch, (long)info.Channels * info.ImgHeight * info.ImgWidth);
+        Cli.ApplyThreads(threads);
         // The FLOP model covers the Vim family; other families are timed without a GFLOP/s figure.
         double? flopsPerImage = info.Family == "vim" ? ModelAnatomy.Of(name).Flops : null;
-        if (threads is int t) KernelThreading.MaxDegreeOfParallelism = t;
 
         using var scope = new ModelScope(info.Create(device));
         var data = new float[(long)batch * info.Channels * info.ImgHeight * info.ImgWidth];

@@ -19,8 +19,10 @@ list.SetAction(r => Cli.Guard(() => Commands.List(r.GetValue(patternArg) ?? "*")
 var info = new Command("info", "Parameters, FLOPs per image and tensor shapes per step of a model.") { modelArg };
 info.SetAction(r => Cli.Guard(() => Commands.Info(r.GetRequiredValue(modelArg))));
 
-var run = new Command("run", "Classify an image: top-5 classes with softmax probabilities.") { modelArg, imageOpt, checkpointOpt, deviceOpt };
-run.SetAction(r => Cli.Guard(() => Commands.Run(r.GetRequiredValue(modelArg), r.GetRequiredValue(imageOpt), r.GetValue(checkpointOpt), r.GetValue(deviceOpt) ?? "cpu")));
+var entryOpt = new Option<string>("--entry") { Description = "The entry of a .pth checkpoint that holds the weights: model, model_ema, state_dict, …", DefaultValueFactory = _ => "model" };
+var run = new Command("run", "Classify an image: top-5 classes with softmax probabilities.") { modelArg, imageOpt, checkpointOpt, entryOpt, deviceOpt };
+run.SetAction(r => Cli.Guard(() => Commands.Run(r.GetRequiredValue(modelArg), r.GetRequiredValue(imageOpt), r.GetValue(checkpointOpt), r.GetValue(deviceOpt) ?? "cpu",
+    r.GetValue(entryOpt) ?? "model")));
 
 var bench = new Command("bench", "Time forward passes on random normalised input.") { modelArg, deviceOpt, batchOpt, iterationsOpt, warmupOpt, threadsOpt };
 bench.SetAction(r => Cli.Guard(() => Commands.Bench(r.GetRequiredValue(modelArg), r.GetValue(deviceOpt) ?? "cpu",
@@ -64,22 +66,22 @@ var classesOpt = new Option<string?>("--classes") { Description = "Use these cla
 var checkpointEveryOpt = new Option<string>("--checkpoint-every") { Description = "Also checkpoint inside epochs: N steps, or a time (30s, 10m, 2h), or 'epoch' for epoch ends only.", DefaultValueFactory = _ => "10m" };
 var train = new Command("train", "Train a model on image folders with an official recipe; checkpoints, metrics log and plot go to --output.")
     { modelArg, dataOpt, recipeOpt, epochsOpt, trainBatch2, lrOpt, minLrOpt, warmupOpt2, wdOpt, dropPathOpt, mixupOpt, cutmixOpt, smoothingOpt, emaOpt, clipOpt,
-      seedOpt, deviceOpt, outputOpt, threadsOpt, workersOpt, valSplitOpt, resumeOpt, finetuneOpt, linearProbeOpt, trainImgSizeOpt, classesOpt, checkpointEveryOpt };
+      seedOpt, deviceOpt, outputOpt, threadsOpt, workersOpt, valSplitOpt, resumeOpt, finetuneOpt, entryOpt, linearProbeOpt, trainImgSizeOpt, classesOpt, checkpointEveryOpt };
 train.SetAction(r => Cli.Guard(() => TrainCommand.Train(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), new TrainOptions
 {
     Recipe = r.GetValue(recipeOpt), Epochs = r.GetValue(epochsOpt), Batch = r.GetValue(trainBatch2), Lr = r.GetValue(lrOpt), MinLr = r.GetValue(minLrOpt),
     WarmupEpochs = r.GetValue(warmupOpt2), WeightDecay = r.GetValue(wdOpt), DropPath = r.GetValue(dropPathOpt), Mixup = r.GetValue(mixupOpt),
     Cutmix = r.GetValue(cutmixOpt), Smoothing = r.GetValue(smoothingOpt), Ema = r.GetValue(emaOpt), ClipGrad = r.GetValue(clipOpt), Seed = r.GetValue(seedOpt),
     Device = r.GetValue(deviceOpt) ?? "cpu", Output = r.GetValue(outputOpt), Threads = r.GetValue(threadsOpt), Workers = r.GetValue(workersOpt),
-    ValSplit = r.GetValue(valSplitOpt), Resume = r.GetValue(resumeOpt), Finetune = r.GetValue(finetuneOpt), LinearProbe = r.GetValue(linearProbeOpt),
+    ValSplit = r.GetValue(valSplitOpt), Resume = r.GetValue(resumeOpt), Finetune = r.GetValue(finetuneOpt), FinetuneEntry = r.GetValue(entryOpt) ?? "model", LinearProbe = r.GetValue(linearProbeOpt),
     ImgSize = r.GetValue(trainImgSizeOpt), Classes = r.GetValue(classesOpt), CheckpointEvery = r.GetValue(checkpointEveryOpt) ?? "10m",
 })));
 
 var evalCheckpoint = new Option<string>("--checkpoint", "-c") { Description = "The checkpoint to evaluate (.pth or .safetensors).", Required = true };
 var evaluate = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint on an image folder (DIR/val, DIR/test or DIR); a vim train checkpoint brings its classes and input size.")
-    { modelArg, dataOpt, evalCheckpoint, workersOpt, trainImgSizeOpt, classesOpt };
+    { modelArg, dataOpt, evalCheckpoint, entryOpt, workersOpt, trainImgSizeOpt, classesOpt };
 evaluate.SetAction(r => Cli.Guard(() => TrainCommand.Eval(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), r.GetRequiredValue(evalCheckpoint), r.GetValue(workersOpt),
-    r.GetValue(trainImgSizeOpt), r.GetValue(classesOpt))));
+    r.GetValue(trainImgSizeOpt), r.GetValue(classesOpt), r.GetValue(entryOpt) ?? "model")));
 
 var root = new RootCommand("vim: Vision Mamba models on the CPU. With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate };
 root.SetAction(_ => Cli.Guard(Commands.Demo));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Vim.Kernels.Cpu;
+using Vim.Runtime.Imaging;
 using Vim.Runtime.Registry;
 using Vim.Runtime.Tensors;
 using Vim.Runtime.Training;
@@ -20,12 +21,13 @@ internal static class TrainBench
 
     public static int Run(string name, int batch, int steps, int rounds, int? threads, string? officialRepo, string python, bool checkpointing, int? imgSize)
     {
-        if (batch < 1) throw new CliException($"--batch must be at least 1, got {batch}.");
         if (steps < 1) throw new CliException($"--steps must be at least 1, got {steps}.");
         if (rounds < 1) throw new CliException($"--rounds must be at least 1, got {rounds}.");
-        if (threads is < 1) throw new CliException($"--threads must be at least 1, got {threads}.");
-        if (imgSize is < 1) throw new CliException($"--img-size must be positive, got {imgSize}.");
+        if (imgSize is < 1 or > Image.MaxDimension) throw new CliException($"--img-size must be between 1 and {Image.MaxDimension}, got {imgSize}.");
         var info = Models.Get(name);
+        int side = imgSize ?? info.ImgHeight;
+        Cli.CheckBatch(batch, (long)info.Channels * side * (imgSize ?? info.ImgWidth));
+        Cli.ApplyThreads(threads);
         string? script = null;
         if (officialRepo is not null)
         {
@@ -33,7 +35,6 @@ internal static class TrainBench
             if (!Directory.Exists(Path.Combine(officialRepo, "vim"))) throw new CliException($"--official {officialRepo} is not a checkout of hustvl/Vim (no vim/ folder).");
             script = FindPeerScript() ?? throw new CliException($"{PeerScript} not found above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}; run from the repository.");
         }
-        if (threads is int t) KernelThreading.MaxDegreeOfParallelism = t;
         int degree = KernelThreading.MaxDegreeOfParallelism;
 
         // The peer trains without drop-path (drop_path_rate 0), so ours does too.

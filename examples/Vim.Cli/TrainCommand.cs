@@ -34,6 +34,8 @@ internal sealed record TrainOptions
     public double ValSplit { get; init; } = 0.1;
     public string? Resume { get; init; }
     public string? Finetune { get; init; }
+
+    public string FinetuneEntry { get; init; } = "model";
     public bool LinearProbe { get; init; }
     public int? ImgSize { get; init; }
     public string? Classes { get; init; }
@@ -50,11 +52,7 @@ internal static class TrainCommand
 
     public static int Train(string name, string data, TrainOptions o)
     {
-        if (o.Threads is int t)
-        {
-            if (t < 1) throw new CliException($"--threads must be at least 1, got {t}.");
-            KernelThreading.MaxDegreeOfParallelism = t;
-        }
+        Cli.ApplyThreads(o.Threads);
         var device = Runtime.Devices.Device.Parse(o.Device);
         if (device.Kind != Runtime.Devices.DeviceKind.Cpu) throw new CliException($"Training runs on the CPU for now; --device {o.Device} is not supported yet.");
         if (o.Resume is not null && o.Finetune is not null) throw new CliException("--resume continues a run with its own weights; it cannot be combined with --finetune.");
@@ -65,7 +63,7 @@ internal static class TrainCommand
         int size = CheckImgSize(info, o.ImgSize);
         var overrides = new ModelOverrides { NumClasses = train.Classes.Count, DropPathRate = recipe.DropPath, Seed = recipe.Seed, ImgSize = o.ImgSize };
         var model = info.Create(overrides: overrides);
-        if (o.Finetune is not null) LoadPretrained(model, o.Finetune);
+        if (o.Finetune is not null) LoadPretrained(model, o.Finetune, o.FinetuneEntry);
         if (o.LinearProbe)
         {
             var head = FineTuning.FreezeAllButHead(model);
@@ -141,10 +139,10 @@ internal static class TrainCommand
         return 0;
     }
 
-    private static void LoadPretrained(ImageModel model, string path)
+    private static void LoadPretrained(ImageModel model, string path, string entry)
     {
         Cli.ExistingFile(path, "Checkpoint to fine-tune from");
-        var tensors = CheckpointReader.Load(path);
+        var tensors = CheckpointReader.Load(path, entry, Cli.CheckpointOptions);
         try
         {
             var report = FineTuning.LoadPretrained(model, model.AdaptToModel(tensors));
@@ -201,7 +199,7 @@ internal static class TrainCommand
         (e.Validation is { } v ? $", val top-1 {Percent(v.Top1)}" : "") + (e.EmaValidation is { } ev ? $" (EMA {Percent(ev.Top1)})" : "") +
         $", lr {e.LearningRate.ToString("G3", Inv)}, {e.ImagesPerSecond.ToString("0", Inv)} img/s, {e.Seconds.ToString("0.0", Inv)} s";
 
-    public static int Eval(string name, string data, string checkpoint, int? workers, int? imgSize, string? classes)
+    public static int Eval(string name, string data, string checkpoint, int? workers, int? imgSize, string? classes, string entry = "model")
     {
         var info = Models.Get(name);
         Cli.ExistingFile(checkpoint, "Checkpoint");
@@ -213,8 +211,8 @@ internal static class TrainCommand
         ReportSkipped(dataset, null);
         int size = imgSize ?? trained?.InputSize ?? info.ImgHeight;
         var model = info.Create(overrides: new ModelOverrides { NumClasses = dataset.Classes.Count, ImgSize = size == info.ImgHeight ? null : size });
-        CheckHead(checkpoint, dataset);
-        model.LoadCheckpoint(checkpoint);
+        CheckHead(checkpoint, entry, dataset);
+        model.LoadCheckpoint(checkpoint, entry, options: Cli.CheckpointOptions);
         var augmentation = trained?.Recipe is { } r && Recipes.TryGet(r) is { } recipe ? recipe.Augmentation : Augmentation.ImageNet;
         var loader = new DataLoader(dataset, ValidationTransform(info, augmentation, size), 64, shuffle: false, seed: 0, workers: workers ?? 0);
         var result = TrainingRun.Evaluate(model, loader);
@@ -223,9 +221,9 @@ internal static class TrainCommand
     }
 
     /// <summary>Refuses a checkpoint whose classifier has another number of classes than the data folder, naming both.</summary>
-    private static void CheckHead(string checkpoint, ImageFolderDataset dataset)
+    private static void CheckHead(string checkpoint, string entry, ImageFolderDataset dataset)
     {
-        var tensors = CheckpointReader.Load(checkpoint);
+        var tensors = CheckpointReader.Load(checkpoint, entry, Cli.CheckpointOptions);
         try
         {
             var head = tensors.FirstOrDefault(p => p.Key is "head.weight" or "classifier.head.weight").Value;

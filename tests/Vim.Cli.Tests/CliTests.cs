@@ -75,6 +75,65 @@ public class CliTests
     }
 
     [Fact]
+    public void OutOfRangeSizesAndPaths_AreRefusedWithTheReason()
+    {
+        var r = VimTool.Run("bench", "vim_digits_patch8_32", "-b", "2000000000");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--batch 2000000000 is too large", r.Error);
+        Assert.Contains("at most", r.Error);
+
+        r = VimTool.Run("bench", "vim_digits_patch8_32", "-t", "100000", "--iterations", "1", "--warmup", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--threads must be between 1 and", r.Error);
+
+        r = VimTool.Run("bench-train", "vim_digits_patch8_32", "--threads", "100000");
+        Assert.Contains("--threads must be between 1 and", r.Error);
+
+        string folder = Path.GetTempPath();
+        r = VimTool.Run("run", "vim_digits_patch8_32", "-i", folder);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("is a folder; expected a file", r.Error);
+
+        if (File.Exists("/dev/zero"))
+        {
+            r = VimTool.Run("run", "vim_digits_patch8_32", "-i", "/dev/zero");
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("larger than 256 MiB", r.Error);
+        }
+        Assert.DoesNotContain("Exception", r.Error);
+    }
+
+    /// <summary>--entry picks the weights of a .pth; the official main.py layout (args as an argparse.Namespace) reads as it is.</summary>
+    [Fact]
+    public void Run_ReadsTheEntryItIsGiven()
+    {
+        string dir = Directory.CreateTempSubdirectory("vim-entry-").FullName;
+        try
+        {
+            string source = Path.Combine(VimTool.ExamplesData, "digits", "checkpoint.pth");
+            var weights = Vim.Runtime.Checkpoints.PthReader.Load(source);
+            var dict = new Vim.Runtime.Checkpoints.PthDict(ordered: true);
+            foreach (var (k, v) in weights) dict.Add("module." + k, v);
+            string path = Path.Combine(dir, "ddp.pth");
+            Vim.Runtime.Checkpoints.PthWriter.Save(path, new Vim.Runtime.Checkpoints.PthDict().Add("state_dict", dict));
+            string image = Path.Combine(VimTool.ExamplesData, "digits", "digit_3.png");
+
+            var r = VimTool.Run("run", "vim_digits_patch8_32", "--image", image, "--checkpoint", path, "--entry", "state_dict");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Matches(@"│ 1 │ 3\s+│ digit 3 │ 0\.9", r.Output);
+
+            r = VimTool.Run("run", "vim_digits_patch8_32", "--image", image, "--checkpoint", path);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("no entry 'model'", r.Error);
+            Assert.Contains("'state_dict'", r.Error);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void BenchTrain_PrintsTheStepAndItsPhases()
     {
         var r = VimTool.Run("bench-train", "vim_digits_patch8_32", "--batch", "2", "--steps", "1", "--rounds", "2");

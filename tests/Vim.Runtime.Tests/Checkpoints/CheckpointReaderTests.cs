@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Vim.Runtime.Checkpoints;
+using Vim.Runtime.Registry;
 using static Vim.Runtime.Tests.Checkpoints.SafeTensorsTests;
 
 namespace Vim.Runtime.Tests.Checkpoints;
@@ -19,6 +20,34 @@ public sealed class CheckpointReaderTests : IDisposable
         string path = Path.Combine(_dir, name);
         File.WriteAllBytes(path, content);
         return path;
+    }
+
+    /// <summary>A DistributedDataParallel state dict ('module.' on every key) under 'state_dict', as many scripts save it.</summary>
+    [Fact]
+    public void DataParallelPrefix_IsTakenOff_AndTheEntryIsChosen()
+    {
+        var weights = SafeTensors.Load(DataPath("digits.safetensors"));
+        var prefixed = new PthDict(ordered: true);
+        foreach (var (key, value) in weights) prefixed.Add("module." + key, value);
+        Directory.CreateDirectory(_dir);
+        string path = Path.Combine(_dir, "ddp.pth");
+        PthWriter.Save(path, new PthDict().Add("state_dict", prefixed).Add("epoch", 7));
+
+        var expected = Models.Create("vim_digits_patch8_32");
+        expected.LoadCheckpoint(DataPath("digits.safetensors"));
+        var model = Models.Create("vim_digits_patch8_32");
+        model.LoadCheckpoint(path, "state_dict");
+        foreach (var (key, p) in expected.NamedParameters()) Assert.Equal(p.Value.ToArray(), model.Find(key).Value.ToArray());
+
+        var e = Assert.Throws<CheckpointFormatException>(() => Models.Create("vim_digits_patch8_32").LoadCheckpoint(path));
+        Assert.Contains("no entry 'model'", e.Message);
+        Assert.Contains("'state_dict'", e.Message);
+
+        // Only a prefix on every key goes: one key without it leaves the names as they are, and the mismatch is named.
+        prefixed.Add("extra", weights["head.bias"]);
+        PthWriter.Save(path, new PthDict().Add("state_dict", prefixed));
+        var mismatch = Assert.Throws<CheckpointMismatchException>(() => Models.Create("vim_digits_patch8_32").LoadCheckpoint(path, "state_dict"));
+        Assert.Contains("module.head.bias", mismatch.Message);
     }
 
     [Fact]

@@ -37,6 +37,57 @@ public sealed class PthReaderTests
         Assert.Equal(new float[] { 0.5f, -1.5f }, model["a.bias"].ToArray());
     }
 
+    /// <summary>
+    /// torch.save (PyTorch 1.13) of main.py's layout — model, optimizer, lr_scheduler, epoch, model_ema, args as an
+    /// argparse.Namespace — plus an entry of nested dicts, lists and tuples: every entry reads with the defaults.
+    /// </summary>
+    [Fact]
+    public void TorchSavedOfficialLayout_ReadsEveryEntry_WithTheDefaults()
+    {
+        string path = DataPath("official_layout.pth");
+        var model = PthReader.Load(path);
+        Assert.Equal(["weight", "bias"], model.Keys);
+        // One AdamW step of lr 1e-3 from bias (0.5, −1.5) with gradient (4, 4); model_ema was saved as twice the model.
+        float[] bias = model["bias"].ToArray();
+        Assert.Equal(0.499, bias[0], 1e-6);
+        Assert.Equal(-1.501, bias[1], 1e-6);
+        Assert.Equal(bias.Select(b => 2 * b), PthReader.Load(path, "model_ema")["bias"].ToArray());
+        Assert.Equal(3L, PthReader.LoadValue(path, "epoch"));
+
+        var args = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(PthReader.LoadValue(path, "args"));
+        Assert.Equal("vim_tiny", args["model"]);
+        Assert.Equal(5e-4, args["lr"]);
+        Assert.Equal(224L, args["input_size"]);
+        Assert.Null(args["betas"]);
+        Assert.Equal(new object?[] { true, false }, (IEnumerable<object?>)args["flags"]!);
+        Assert.Equal(new object?[] { 1L, 2L }, (IEnumerable<object?>)args["pair"]!);
+
+        var nested = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(PthReader.LoadValue(path, "nested"));
+        var list = (IReadOnlyList<object?>)nested["list"]!;
+        Assert.Equal(4, list.Count);
+        Assert.Equal(1L, list[0]);
+        Assert.Equal(new object?[] { 2L, 3L }, (IEnumerable<object?>)list[1]!);
+        var tuple = (IReadOnlyList<object?>)list[2]!;
+        Assert.Equal(4L, tuple[0]);
+        Assert.Equal(new object?[] { 5L, 6L }, (IEnumerable<object?>)tuple[1]!);
+        Assert.Equal(new object?[] { 7L, 8L }, (IEnumerable<object?>)((IReadOnlyDictionary<string, object?>)list[3]!)["k"]!);
+        var t = (IReadOnlyList<object?>)nested["tuple"]!;
+        Assert.Equal(1.5, t[0]);
+        Assert.Equal(new object?[] { "x", "y" }, (IEnumerable<object?>)t[1]!);
+        Assert.Empty((IEnumerable<object?>)t[2]!);
+        Assert.Empty((IReadOnlyDictionary<string, object?>)nested["empty"]!);
+        Assert.Equal("int key", nested["3"]);
+        Assert.Equal(1L << 40, nested["big"]);
+
+        var optimizer = (IReadOnlyDictionary<string, object?>)PthReader.LoadValue(path, "optimizer")!;
+        var groups = (IReadOnlyList<object?>)optimizer["param_groups"]!;
+        Assert.Equal(2, groups.Count);
+        Assert.Equal(0.05, ((IReadOnlyDictionary<string, object?>)groups[1]!)["weight_decay"]);
+        Assert.Equal(new object?[] { 0.9, 0.999 }, (IEnumerable<object?>)((IReadOnlyDictionary<string, object?>)groups[0]!)["betas"]!);
+        var flat = PthReader.Load(path, "optimizer", new PthReadOptions { Flatten = true });
+        Assert.Equal(new long[] { 2 }, flat["state.0.exp_avg"].Shape.ToArray().Select(d => (long)d));
+    }
+
     // ---- synthetic checkpoints ----
 
     /// <summary>{'model': OrderedDict(w=[[1,2,3],[4,5,6]], b=[7,8]), 'model_ema': OrderedDict(w=..., b=...)} with the given extra entries.</summary>
@@ -245,9 +296,11 @@ public sealed class PthReaderTests
             p.Str("scaler").Global("os", "system").Mark().Str($"touch {marker}").Tuple().Reduce();
             p.Str("lr_scheduler").Global("torch.optim.lr_scheduler", "CosineAnnealingLR").EmptyTuple().NewObj().Mark().Str("x").Int(1).SetItems();
         });
+        // argparse.Namespace passes with the defaults (an inert placeholder); os.system is the first global refused.
         var ex = Assert.Throws<CheckpointFormatException>(() => PthReader.Read(file, sourceName: "train.pth"));
-        Assert.Contains("argparse.Namespace", ex.Message);
+        Assert.Contains("'os.system'", ex.Message);
         Assert.Contains("AllowUnknownGlobalsOutsideEntry", ex.Message);
+        Assert.Contains("vim CLI", ex.Message);
 
         var model = PthReader.Read(file, options: Permissive);
         Assert.Equal([1f, 2, 3, 4, 5, 6], model["w"].ToArray());
