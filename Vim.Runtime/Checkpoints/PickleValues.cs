@@ -6,12 +6,19 @@ namespace Vim.Runtime.Checkpoints;
 // The values a restricted unpickle can produce. Python None is null; ints are long; floats are double;
 // str is string; bytes is PyBytes. Nothing here can execute code: globals are tags, not callables.
 
-internal sealed class PyTuple(object?[] items, int depth)
+internal sealed class PyTuple(object?[] items, int depth, long expandedSize = 0)
 {
     public object?[] Items { get; } = items;
 
     /// <summary>Nesting depth counting tuples only (a flat tuple is 1).</summary>
     public int Depth { get; } = depth;
+
+    /// <summary>
+    /// The values hashing or comparing it visits: its items, with nested tuples expanded (a tuple shared through the memo
+    /// counts every time it appears), saturating at <see cref="long.MaxValue"/>. Tuples of tuples that share their
+    /// items double it per level, so a kilobyte of pickle can describe a key too large to hash.
+    /// </summary>
+    public long ExpandedSize { get; } = expandedSize;
 }
 
 internal sealed class PyList

@@ -11,6 +11,9 @@ namespace Vim.Runtime.Checkpoints;
 internal sealed class RestrictedUnpickler
 {
     private static readonly Dictionary<string, PyGlobal> Allowlist = BuildAllowlist();
+
+    // Checkpoint keys are names and small tuples; anything near this is built to make hashing slow.
+    private const long MaxKeyValues = 10_000;
     private static readonly Encoding Utf8Strict = new UTF8Encoding(false, true);
     private static readonly Encoding Latin1 = Encoding.Latin1;
 
@@ -138,7 +141,7 @@ internal sealed class RestrictedUnpickler
                 case 0x96: Push(new PyBytes(Take(CheckedLength(ReadUInt64())).ToArray())); break; // BYTEARRAY8
                 case (byte)'}': Push(new PyDict()); break;
                 case (byte)']': Push(new PyList()); break;
-                case (byte)')': Push(new PyTuple([], 1)); break;
+                case (byte)')': Push(new PyTuple([], 1, 0)); break;
                 case 0x8f: Push(new PySet()); break; // EMPTY_SET
                 case (byte)'t': Push(MakeTuple(PopMark())); break;
                 case 0x85: Push(MakeTuple([Pop()])); break;
@@ -317,12 +320,15 @@ internal sealed class RestrictedUnpickler
     private PyTuple MakeTuple(object?[] items)
     {
         int depth = 1;
+        long size = items.Length;
         foreach (var i in items)
         {
-            if (i is PyTuple t && t.Depth + 1 > depth) depth = t.Depth + 1;
+            if (i is not PyTuple t) continue;
+            if (t.Depth + 1 > depth) depth = t.Depth + 1;
+            size = size > long.MaxValue - t.ExpandedSize ? long.MaxValue : size + t.ExpandedSize;
         }
         if (depth > _options.MaxNestingDepth) throw Error($"tuples are nested deeper than {_options.MaxNestingDepth} levels; refusing them.");
-        return new PyTuple(items, depth);
+        return new PyTuple(items, depth, size);
     }
 
     // ---- byte readers (every length is checked against the bytes left) ----
@@ -414,6 +420,10 @@ internal sealed class RestrictedUnpickler
         {
             case PyDict d:
                 if (key is PyList or PyDict or PySet) throw Error($"a dict key is {Describe(key)}, which is unhashable.");
+                if (key is PyTuple { ExpandedSize: > MaxKeyValues } big)
+                {
+                    throw Error($"a dict key is a tuple of {(big.ExpandedSize == long.MaxValue ? "more than 2^63" : big.ExpandedSize.ToString(System.Globalization.CultureInfo.InvariantCulture))} values once its nested tuples are expanded; keys of more than {MaxKeyValues} are refused (hashing one takes time in proportion).");
+                }
                 d.Set(key, value);
                 break;
             case PyOpaque o:

@@ -310,6 +310,34 @@ public sealed class PthReaderTests
         Assert.False(File.Exists(marker));
     }
 
+    /// <summary>
+    /// A kilobyte that describes a dict key of 2^90 values: ((t, t), (t, t)) … built through the memo, each level one
+    /// tuple of the previous one twice. Hashing it would never end; the key is refused by its expanded size at once.
+    /// </summary>
+    [Fact]
+    public void A_dict_key_of_exponentially_shared_tuples_is_refused_at_once()
+    {
+        var p = new PickleBuilder().Proto(2).EmptyDict().EmptyTuple();
+        for (int level = 0; level < 90; level++) p.Put(0).Get(0).Raw(0x86);
+        p.Int(1).SetItem().Stop();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<CheckpointFormatException>(() => PthReader.Read(PthBuilder.Zip("a", p.ToArray(), [])));
+        Assert.Contains("a dict key is a tuple of more than 2^63 values", e.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+
+        // The limit is 10,000 values: 12 levels make 2^13 − 2 = 8,190 and pass (the file then fails for having no 'model'
+        // entry), 13 levels make 16,382 and are refused.
+        string Message(int levels)
+        {
+            var b = new PickleBuilder().Proto(2).EmptyDict().EmptyTuple();
+            for (int level = 0; level < levels; level++) b.Put(0).Get(0).Raw(0x86);
+            b.Int(1).SetItem().Stop();
+            return Assert.Throws<CheckpointFormatException>(() => PthReader.Read(PthBuilder.Zip("a", b.ToArray(), []))).Message;
+        }
+        Assert.DoesNotContain("dict key is a tuple", Message(12));
+        Assert.Contains("a dict key is a tuple of 16382 values", Message(13));
+    }
+
     [Fact]
     public void Deep_nesting_is_refused()
     {

@@ -136,6 +136,14 @@ public class CheckpointFuzzTests
         ("storage truncated", (v, r) => PthBuilder.Replace(v, (name, data) =>
             name.Contains("/data/", StringComparison.Ordinal) ? data[..r.Next(data.Length)] : null)),
         ("zip size fields lie", (v, r) => LieAboutSizes(v, r)),
+        ("dict key of shared tuples", (v, r) => PthBuilder.Replace(v, (name, data) =>
+        {
+            if (!name.EndsWith("data.pkl", StringComparison.Ordinal)) return null;
+            // (t, t) per level through the memo: 2^levels values to hash in a few bytes each.
+            var p = new PickleBuilder().Proto(2).EmptyDict().EmptyTuple();
+            for (int level = 0, levels = 1 + r.Next(99); level < levels; level++) p.Put(0).Get(0).Raw(0x86);
+            return p.Int(1).SetItem().Stop().ToArray();
+        })),
     ];
 
     /// <summary>Overwrites the compressed/uncompressed size fields of a random local or central zip header.</summary>
