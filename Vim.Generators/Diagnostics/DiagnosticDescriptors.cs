@@ -30,12 +30,12 @@ namespace Vim.Generators.Diagnostics
             Configuration, DiagnosticSeverity.Error, true,
             "Sizes, depths, widths and epsilons of a model must be greater than zero.");
 
-        /// <summary>Format: <c>"Image size {0}x{1} does not fit patch size {2} with stride {3}: each side minus the patch size must be a non-negative multiple of the stride"</c>.</summary>
+        /// <summary>Format: <c>"Image size {0}x{1} is smaller than the patch size {2}: the patch convolution has no output"</c>.</summary>
         public static readonly DiagnosticDescriptor ImageSizeIncompatible = new(
-            "VIM004", "Image size incompatible with patch size and stride",
-            "Image size {0}x{1} does not fit patch size {2} with stride {3}: each side minus the patch size must be a non-negative multiple of the stride",
+            "VIM004", "Image smaller than a patch",
+            "Image size {0}x{1} is smaller than the patch size {2}: the patch convolution has no output",
             Configuration, DiagnosticSeverity.Error, true,
-            "The patch grid is ((side - patch) / stride + 1) per side; a remainder would silently drop border pixels and an image smaller than a patch has no patches.");
+            "The patch grid is (side - patch) // stride + 1 per side, as the official Conv2d computes it: pixels past the last whole patch are dropped, as upstream drops them, but an image smaller than one patch has none.");
 
         /// <summary>Format: <c>"Depth {0} must be even when Bidirectional is true (blocks pair up; upstream silently never runs the last layer)"</c>.</summary>
         public static readonly DiagnosticDescriptor OddDepthWithBidirectional = new(

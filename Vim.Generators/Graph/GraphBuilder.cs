@@ -82,11 +82,11 @@ namespace Vim.Generators.Graph
 
             if (sizesOk)
             {
+                // The official arithmetic, (side − patch) // stride + 1: a remainder is dropped, as the Conv2d drops it.
                 bool coversPatch = s.ImgHeight >= s.PatchSize && s.ImgWidth >= s.PatchSize;
-                bool strideDivides = (s.ImgHeight - s.PatchSize) % s.Stride == 0 && (s.ImgWidth - s.PatchSize) % s.Stride == 0;
-                // Point at what is wrong: the image when it is smaller than a patch, else the stride if it was written.
-                string culprit = !coversPatch ? imgArgument : s.IsExplicit("Stride") ? "Stride" : imgArgument;
-                if (!coversPatch || !strideDivides) Report(DiagnosticDescriptors.ImageSizeIncompatible, culprit, s.ImgHeight, s.ImgWidth, s.PatchSize, s.Stride);
+                // Point at the side that is too small.
+                string side = !s.ImgIsPair ? imgArgument : s.ImgHeight < s.PatchSize ? "ImgHeight" : "ImgWidth";
+                if (!coversPatch) Report(DiagnosticDescriptors.ImageSizeIncompatible, side, s.ImgHeight, s.ImgWidth, s.PatchSize);
             }
             if (s.Bidirectional && s.Depth % 2 != 0) Report(DiagnosticDescriptors.OddDepthWithBidirectional, "Depth", s.Depth);
             if (s.ClsToken && s.FinalPool == PoolKind.Max) Report(DiagnosticDescriptors.MaxPoolWithClsToken, "FinalPoolType");

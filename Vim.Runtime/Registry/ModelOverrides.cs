@@ -24,14 +24,13 @@ public sealed record ModelOverrides
     /// <summary>Seed of the fresh initialisation.</summary>
     public int? Seed { get; init; }
 
-    /// <summary>Refuses overrides that give no valid patch grid.</summary>
-    /// <exception cref="ArgumentException">The size does not fit the patch size and stride, or the class count is negative.</exception>
+    /// <summary>Refuses overrides that give no patch grid (the grid is (side − patch) // stride + 1, a remainder dropped as upstream's Conv2d drops it).</summary>
+    /// <exception cref="ArgumentException">The image is smaller than a patch, or the class count is negative.</exception>
     public static void CheckPatchGrid(string model, int imgHeight, int imgWidth, int patchSize, int stride, int numClasses)
     {
-        static bool Fits(int side, int patch, int stride) => side >= patch && (side - patch) % stride == 0;
-        if (!Fits(imgHeight, patchSize, stride) || !Fits(imgWidth, patchSize, stride))
+        if (imgHeight < patchSize || imgWidth < patchSize)
         {
-            throw new ArgumentException($"{model}: image size {imgHeight}x{imgWidth} does not fit patch size {patchSize} with stride {stride}; each side minus the patch size must be a non-negative multiple of the stride.");
+            throw new ArgumentException($"{model}: image size {imgHeight}x{imgWidth} is smaller than the patch size {patchSize}; the patch convolution needs at least one whole patch.");
         }
         if (numClasses < 0) throw new ArgumentException($"{model}: NumClasses must not be negative, got {numClasses}.");
     }

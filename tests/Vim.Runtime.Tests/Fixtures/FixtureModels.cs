@@ -55,3 +55,8 @@ public sealed partial class VimRopeClsheadB2;
 
 [VisionMamba("fixture_vim_nonsquare_32x48", ImgHeight = 32, ImgWidth = 48, PatchSize = 8, Stride = 8, Depth = 4, EmbedDim = 32, DState = 8, NumClasses = 10, FinalPoolType = FinalPoolType.Mean)]
 public sealed partial class VimNonsquare32x48;
+
+// Not a shared fixture: written by tools/peers/vim_official_fixture.py (float32 reference). 40 = 6·6 + 4: the grid
+// is (40 − 8) // 6 + 1 = 6 per side and the last 2 pixel rows and columns are never read, as upstream's Conv2d drops them.
+[VisionMamba("fixture_vim_ragged_40_p8_s6", ImgSize = 40, PatchSize = 8, Stride = 6, Depth = 2, EmbedDim = 32, DState = 8, NumClasses = 10, FinalPoolType = FinalPoolType.Mean)]
+public sealed partial class VimRagged40P8S6;
