@@ -19,7 +19,7 @@ namespace Vim.Generators.Emit
                 ? "/// <summary>Pre-head features: all tokens after norm_f, (B, L, D).</summary>"
                 : "/// <summary>Pre-head features (B, D).</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
-            w.Open($"public override {TypeRefs.Tensor} ForwardFeatures({TypeRefs.Tensor} x)");
+            w.Open($"protected override {TypeRefs.Tensor} ForwardFeaturesCore({TypeRefs.Tensor} x)");
             WriteCheckAndSplit(w, "ComputeFeatures");
             w.Close();
             w.Line();
@@ -230,7 +230,7 @@ namespace Vim.Generators.Emit
                 ? "/// <summary>Per-token logits (B, L, classes); features when the model has no head.</summary>"
                 : "/// <summary>Logits (B, classes); features when the model has no head.</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
-            w.Open($"public override {TypeRefs.Tensor} Forward({TypeRefs.Tensor} x)");
+            w.Open($"protected override {TypeRefs.Tensor} ForwardCore({TypeRefs.Tensor} x)");
             WriteCheckAndSplit(w, "ComputeLogits");
             w.Close();
             w.Line();

@@ -192,7 +192,7 @@ namespace Vim.Generators.Emit
             string check = g.PosEmbed
                 ? $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, ImgSize, ImgSize);"
                 : $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[3], PatchSize) : ImgSize);";
-            w.Open($"public override {TypeRefs.Tensor} ForwardFeatures({TypeRefs.Tensor} x)");
+            w.Open($"protected override {TypeRefs.Tensor} ForwardFeaturesCore({TypeRefs.Tensor} x)");
             w.Line(check);
             w.Line("// on the CPU, a batch runs as one-image passes spread over the cores");
             w.Line("return ForEachImage(x, ComputeFeatures);");
@@ -253,7 +253,7 @@ namespace Vim.Generators.Emit
             w.Line();
             w.Line("/// <summary>Logits (B, classes); features when the model has no head.</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
-            w.Open($"public override {TypeRefs.Tensor} Forward({TypeRefs.Tensor} x)");
+            w.Open($"protected override {TypeRefs.Tensor} ForwardCore({TypeRefs.Tensor} x)");
             w.Line(check);
             w.Line("return ForEachImage(x, ComputeLogits);");
             w.Close();

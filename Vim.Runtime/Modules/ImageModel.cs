@@ -19,13 +19,22 @@ public abstract class ImageModel : Module
 
     /// <summary>Logits for normalised images (B, C, H, W).</summary>
     /// <remarks>
-    /// Safe to call from several threads at once on one model: the forward pass only reads the parameters, and
-    /// every intermediate belongs to its call. Loading weights or moving the model while a forward runs is not.
+    /// Thread safety: forwards may run from several threads at once on one model (they only read the parameters, and
+    /// every intermediate belongs to its call). <see cref="LoadCheckpoint"/>, <see cref="Module.LoadStateDict"/> and
+    /// moving the model to another device wait for the forwards in flight and hold new ones back until they are done,
+    /// so a forward sees the old weights or the new, never a mix. Training (an optimizer step changes the values in
+    /// place) is for one thread at a time.
     /// </remarks>
-    public abstract Tensor Forward(Tensor x);
+    public Tensor Forward(Tensor x) => ReadingValues(() => ForwardCore(x));
 
-    /// <summary>Pre-head features for normalised images (B, C, H, W).</summary>
-    public abstract Tensor ForwardFeatures(Tensor x);
+    /// <summary>Pre-head features for normalised images (B, C, H, W); thread safety as for <see cref="Forward"/>.</summary>
+    public Tensor ForwardFeatures(Tensor x) => ReadingValues(() => ForwardFeaturesCore(x));
+
+    /// <summary>The generated forward pass: logits.</summary>
+    protected abstract Tensor ForwardCore(Tensor x);
+
+    /// <summary>The generated forward pass: pre-head features.</summary>
+    protected abstract Tensor ForwardFeaturesCore(Tensor x);
 
     /// <summary>
     /// Called with named intermediate activations during a forward pass (<c>patch_proj</c>, <c>patch_embed</c>,
@@ -83,6 +92,11 @@ public abstract class ImageModel : Module
     public TrainingPass ForwardTrain(Tensor images, int seed = 0, bool inputGradient = false)
     {
         ArgumentNullException.ThrowIfNull(images);
+        return ReadingValues(() => ForwardTrainLocked(images, seed, inputGradient));
+    }
+
+    private TrainingPass ForwardTrainLocked(Tensor images, int seed, bool inputGradient)
+    {
         var context = new TrainingContext(IsTraining, seed, GradientCheckpointing);
         // The images are read again by the patch embedding's weight gradient: the pass keeps its own copy.
         var kept = Tensor.Empty(images.Shape, images.Device);

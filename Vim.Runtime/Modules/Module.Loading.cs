@@ -10,9 +10,15 @@ public abstract partial class Module
     /// reports every missing, unexpected and mis-shaped key in one <see cref="CheckpointMismatchException"/>,
     /// leaving the model unchanged; non-strict loads the keys that match and ignores the rest.
     /// </summary>
+    /// <remarks>Waits for forwards running on other threads to finish; forwards started meanwhile wait for the load.</remarks>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
+        ChangingValues(() => Load(stateDict, strict));
+    }
+
+    private void Load(IReadOnlyDictionary<string, Tensor> stateDict, bool strict)
+    {
         var expected = NamedParameters().ToList();
         var expectedKeys = new HashSet<string>(expected.Select(p => p.Key), StringComparer.Ordinal);
         var missing = new List<string>();

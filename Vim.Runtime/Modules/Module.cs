@@ -95,8 +95,11 @@ public abstract partial class Module
     public Module To(Device device)
     {
         if (device.Kind != DeviceKind.Meta && device.Kind != DeviceKind.Cpu) Backends.For(device); // fail early and clearly
-        foreach (var (_, parameter) in NamedParameters()) parameter.MoveTo(device);
-        SetDevice(device);
+        ChangingValues(() =>
+        {
+            foreach (var (_, parameter) in NamedParameters()) parameter.MoveTo(device);
+            SetDevice(device);
+        });
         return this;
     }
 

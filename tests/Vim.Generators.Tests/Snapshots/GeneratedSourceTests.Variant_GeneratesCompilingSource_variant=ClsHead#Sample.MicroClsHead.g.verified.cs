@@ -108,7 +108,7 @@ namespace Sample
 
         /// <summary>Pre-head features (B, D).</summary>
         /// <param name="x">Images (B, C, H, W), normalised.</param>
-        public override global::Vim.Runtime.Tensors.Tensor ForwardFeatures(global::Vim.Runtime.Tensors.Tensor x)
+        protected override global::Vim.Runtime.Tensors.Tensor ForwardFeaturesCore(global::Vim.Runtime.Tensors.Tensor x)
         {
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
             // on the CPU, a batch runs as one-image passes spread over the cores
@@ -154,7 +154,7 @@ namespace Sample
 
         /// <summary>Logits (B, classes); features when the model has no head.</summary>
         /// <param name="x">Images (B, C, H, W), normalised.</param>
-        public override global::Vim.Runtime.Tensors.Tensor Forward(global::Vim.Runtime.Tensors.Tensor x)
+        protected override global::Vim.Runtime.Tensors.Tensor ForwardCore(global::Vim.Runtime.Tensors.Tensor x)
         {
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
             // on the CPU, a batch runs as one-image passes spread over the cores

@@ -103,7 +103,7 @@ namespace Sample
 
         /// <summary>Pre-head features (B, C_last): classifier.norm, then the mean over positions.</summary>
         /// <param name="x">Images (B, C, H, W), normalised.</param>
-        public override global::Vim.Runtime.Tensors.Tensor ForwardFeatures(global::Vim.Runtime.Tensors.Tensor x)
+        protected override global::Vim.Runtime.Tensors.Tensor ForwardFeaturesCore(global::Vim.Runtime.Tensors.Tensor x)
         {
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? global::System.Math.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? global::System.Math.Max(x.Shape[3], PatchSize) : ImgSize);
             // on the CPU, a batch runs as one-image passes spread over the cores
@@ -140,7 +140,7 @@ namespace Sample
 
         /// <summary>Logits (B, classes); features when the model has no head.</summary>
         /// <param name="x">Images (B, C, H, W), normalised.</param>
-        public override global::Vim.Runtime.Tensors.Tensor Forward(global::Vim.Runtime.Tensors.Tensor x)
+        protected override global::Vim.Runtime.Tensors.Tensor ForwardCore(global::Vim.Runtime.Tensors.Tensor x)
         {
             global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? global::System.Math.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? global::System.Math.Max(x.Shape[3], PatchSize) : ImgSize);
             return ForEachImage(x, ComputeLogits);

@@ -1,9 +1,10 @@
 using Vim.Runtime.Registry;
 using Vim.Runtime.Tensors;
+using Vim.Runtime.Tests.Fixtures;
 
 namespace Vim.Runtime.Tests.Robustness;
 
-/// <summary>Concurrent Forward calls on one CPU model give exactly the sequential results.</summary>
+/// <summary>Concurrent Forward calls on one CPU model give exactly the sequential results; loads wait for them.</summary>
 public class ConcurrencyTests
 {
     [Fact]
@@ -37,5 +38,71 @@ public class ConcurrencyTests
             using var y = model.Forward(x);
             Assert.Equal(y.ToArray(), concurrent[i]);
         }
+    }
+
+    /// <summary>
+    /// Loads alternate between two checkpoints while forwards run on other threads: every forward returns exactly the
+    /// logits of one checkpoint (never a mix of the two, never a disposed tensor).
+    /// </summary>
+    [Fact]
+    public async Task LoadsDuringForwards_GiveOneCheckpointsLogits_NeverAMix()
+    {
+        string digits = Parity.DataPath("Checkpoints", "Data", "digits.safetensors");
+        var model = Models.Create("vim_digits_patch8_32");
+        var random = new Random(5);
+        var input = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        using var x = Tensor.FromArray(input, 1, 3, 32, 32);
+        model.LoadCheckpoint(digits);
+        float[] trained = Logits(model, x);
+        var fresh = Models.Create("vim_digits_patch8_32", overrides: new ModelOverrides { Seed = 9 }).StateDict()
+            .ToDictionary(p => p.Key, p => p.Value);
+        model.LoadStateDict(fresh);
+        float[] untrained = Logits(model, x);
+        Assert.NotEqual(trained, untrained);
+
+        using var stop = new CancellationTokenSource();
+        var loader = Task.Run(() =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                if (i % 2 == 0) model.LoadCheckpoint(digits);
+                else model.LoadStateDict(fresh);
+            }
+        }, TestContext.Current.CancellationToken);
+        int mixed = 0, seen = 0;
+        Parallel.For(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            float[] y = Logits(model, x);
+            Interlocked.Increment(ref seen);
+            if (!y.SequenceEqual(trained) && !y.SequenceEqual(untrained)) Interlocked.Increment(ref mixed);
+        });
+        stop.Cancel();
+        await loader;
+        Assert.Equal(200, seen);
+        Assert.Equal(0, mixed);
+    }
+
+    [Fact]
+    public void LoadingFromInsideAForward_IsRefusedClearly()
+    {
+        var model = Models.Create("vim_digits_patch8_32");
+        string digits = Parity.DataPath("Checkpoints", "Data", "digits.safetensors");
+        Exception? seen = null;
+        model.Observer = (name, _) =>
+        {
+            if (name != "patch_embed") return;
+            try { model.LoadCheckpoint(digits); }
+            catch (Exception e) { seen = e; }
+        };
+        using var x = Tensor.Zeros(1, 3, 32, 32);
+        using var y = model.Forward(x);
+        var refused = Assert.IsType<InvalidOperationException>(seen);
+        Assert.Contains("from inside one of its own forward passes", refused.Message);
+    }
+
+    private static float[] Logits(Vim.Runtime.Modules.ImageModel model, Tensor x)
+    {
+        using var y = model.Forward(x);
+        return y.ToArray();
     }
 }
