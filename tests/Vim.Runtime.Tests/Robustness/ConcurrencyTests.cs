@@ -50,8 +50,9 @@ public class ConcurrencyTests
         string digits = Parity.DataPath("Checkpoints", "Data", "digits.safetensors");
         var model = Models.Create("vim_digits_patch8_32");
         var random = new Random(5);
-        var input = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        using var x = Tensor.FromArray(input, 1, 3, 32, 32);
+        // Two images: a CPU batch runs as one-image passes on other threads, which must not need the lock again.
+        var input = Enumerable.Range(0, 2 * 3 * 32 * 32).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        using var x = Tensor.FromArray(input, 2, 3, 32, 32);
         model.LoadCheckpoint(digits);
         float[] trained = Logits(model, x);
         var fresh = Models.Create("vim_digits_patch8_32", overrides: new ModelOverrides { Seed = 9 }).StateDict()
