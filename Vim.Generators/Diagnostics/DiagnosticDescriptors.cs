@@ -114,6 +114,34 @@ namespace Vim.Generators.Diagnostics
             Declaration, DiagnosticSeverity.Error, true,
             "The generated code derives the declared type from Vim.Runtime's Module; C# allows records to derive only from records.");
 
+        /// <summary>Format: <c>"{0} = {1} is not a defined {2} value; expected one of {3}"</c>.</summary>
+        public static readonly DiagnosticDescriptor UndefinedEnumValue = new(
+            "VIM016", "Undefined enum value",
+            "{0} = {1} is not a defined {2} value; expected one of {3}",
+            Configuration, DiagnosticSeverity.Error, true,
+            "A cast such as (NormLayer)99 compiles but names no option the official code has.");
+
+        /// <summary>Format: <c>"{0} must be {1}, got {2}"</c>.</summary>
+        public static readonly DiagnosticDescriptor OptionOutOfRange = new(
+            "VIM017", "Option out of range",
+            "{0} must be {1}, got {2}",
+            Configuration, DiagnosticSeverity.Error, true,
+            "Rates, ratios, crop fractions and normalisation constants have ranges outside which the official code divides by zero, produces NaN or silently does something else.");
+
+        /// <summary>Format: <c>"{0} = {1} is too large: at most {2}"</c>.</summary>
+        public static readonly DiagnosticDescriptor SizeTooLarge = new(
+            "VIM018", "Size too large",
+            "{0} = {1} is too large: at most {2}",
+            Configuration, DiagnosticSeverity.Error, true,
+            "Sizes far beyond any model overflow the 32-bit arithmetic of tensor shapes; the limits are orders of magnitude above the official models.");
+
+        /// <summary>Format: <c>"'{0}' is {1}; models, blocks and mixers must be non-generic, non-static, non-abstract classes"</c>.</summary>
+        public static readonly DiagnosticDescriptor UnsupportedTypeKind = new(
+            "VIM019", "Declared type cannot be generic, static or abstract",
+            "'{0}' is {1}; models, blocks and mixers must be non-generic, non-static, non-abstract classes",
+            Declaration, DiagnosticSeverity.Error, true,
+            "The registry creates each model with its constructor, which a generic, static or abstract class does not offer.");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
         {
             [NotPartial.Id] = NotPartial,
@@ -131,6 +159,10 @@ namespace Vim.Generators.Diagnostics
             [NegativeClassCount.Id] = NegativeClassCount,
             [InvalidModelName.Id] = InvalidModelName,
             [RecordDeclaration.Id] = RecordDeclaration,
+            [UndefinedEnumValue.Id] = UndefinedEnumValue,
+            [OptionOutOfRange.Id] = OptionOutOfRange,
+            [SizeTooLarge.Id] = SizeTooLarge,
+            [UnsupportedTypeKind.Id] = UnsupportedTypeKind,
         };
 
         public static DiagnosticDescriptor ById(string id) => All[id];

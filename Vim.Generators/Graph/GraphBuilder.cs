@@ -80,6 +80,33 @@ namespace Vim.Generators.Graph
             if (!(s.Block.NormEpsilon > 0)) Report(DiagnosticDescriptors.NonPositiveSize, s.BlockDeclared ? "Block" : "NormEpsilon", "NormEpsilon", s.Block.NormEpsilon);
             if (s.NumClasses < 0) Report(DiagnosticDescriptors.NegativeClassCount, "NumClasses", s.NumClasses);
 
+            var checks = new OptionChecks((d, argument, args) => Report(d, argument, args));
+            checks.AtMost(s.ImgIsPair ? "ImgHeight" : "ImgSize", "ImgHeight", s.ImgHeight, OptionChecks.MaxImageSide);
+            checks.AtMost(s.ImgIsPair ? "ImgWidth" : "ImgSize", "ImgWidth", s.ImgWidth, OptionChecks.MaxImageSide);
+            checks.AtMost("PatchSize", "PatchSize", s.PatchSize, OptionChecks.MaxImageSide);
+            checks.AtMost("Stride", "Stride", s.Stride, OptionChecks.MaxImageSide);
+            checks.AtMost("Depth", "Depth", s.Depth, 1024);
+            checks.AtMost("EmbedDim", "EmbedDim", s.EmbedDim, 1 << 16);
+            checks.AtMost("Channels", "Channels", s.Channels, 1024);
+            checks.AtMost("NumClasses", "NumClasses", s.NumClasses, 1 << 20);
+            checks.AtMost("PtHwSeqLen", "PtHwSeqLen", s.PtHwSeqLen, 1 << 12);
+            checks.AtMost(blockArgument, "DState", m.DState, 1 << 12);
+            checks.AtMost("Block", "DConv", m.DConv, 1 << 10);
+            checks.AtMost("Block", "Expand", m.Expand, 64);
+            checks.AtMost("Block", "DtRank", m.DtRank, 1 << 16);
+            if (checks.SizesOk) checks.AtMost("EmbedDim", "EmbedDim × Expand (d_inner)", (long)s.EmbedDim * m.Expand, 1 << 18);
+            sizesOk &= checks.SizesOk;
+            checks.Preprocessing(s.Mean, s.Std, s.CropPct, s.Channels);
+            checks.Rate("DropRate", "DropRate", s.DropRate);
+            checks.Rate("DropPathRate", "DropPathRate", s.DropPathRate);
+            checks.Require(s.BlockDeclared ? "Block" : "NormEpsilon", "NormEpsilon", s.Block.NormEpsilon, !double.IsInfinity(s.Block.NormEpsilon), "finite");
+            checks.Positive("Block", "DtMin", m.DtMin);
+            checks.Positive("Block", "DtMax", m.DtMax);
+            checks.Require("Block", "DtMax", m.DtMax, !(m.DtMax < m.DtMin), $"at least DtMin ({m.DtMin.ToString("R", System.Globalization.CultureInfo.InvariantCulture)})");
+            checks.Finite("Block", "DtScale", m.DtScale);
+            checks.NonNegative("Block", "DtInitFloor", m.DtInitFloor);
+            checks.Finite(s.BlockDeclared ? "Block" : "InitLayerScale", "InitLayerScale", m.InitLayerScale);
+
             if (sizesOk)
             {
                 // The official arithmetic, (side − patch) // stride + 1: a remainder is dropped, as the Conv2d drops it.

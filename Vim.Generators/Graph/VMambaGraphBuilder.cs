@@ -50,8 +50,12 @@ namespace Vim.Generators.Graph
             else if (s.Name.IndexOfAny(new[] { ' ', '\t', '\n', '\r' }) >= 0) Report(DiagnosticDescriptors.InvalidModelName, "Name", s.Name, "it contains whitespace");
 
             // dims: an int c expands to [c·2^i] (vmamba.py); a list is used as is.
+            var checks = new OptionChecks((d, argument, args) => Report(d, argument, args));
             int stages = s.Depths.Length;
-            int[] dims = s.Dim != 0 ? Enumerable.Range(0, stages).Select(i => s.Dim << i).ToArray() : s.Dims.ToArray();
+            checks.AtMost("Depths", "the number of stages", stages, 16);
+            checks.AtMost("Dim", "Dim", s.Dim, 1 << 16);
+            bool dimOk = checks.SizesOk;
+            int[] dims = s.Dim != 0 ? Enumerable.Range(0, dimOk ? stages : 0).Select(i => s.Dim << i).ToArray() : s.Dims.ToArray();
             if (s.Dim != 0 && s.IsExplicit("Dims")) Report(VMambaDiagnosticDescriptors.DimAndDims, "Dim", s.Dim, string.Join(", ", dims));
             if (stages == 0) Report(VMambaDiagnosticDescriptors.EmptyDepths, "Depths");
             else if (s.Dim == 0 && dims.Length != stages) Report(VMambaDiagnosticDescriptors.DepthsDimsMismatch, "Dims", stages, dims.Length);
@@ -69,6 +73,20 @@ namespace Vim.Generators.Graph
                 if (value <= 0) Report(DiagnosticDescriptors.NonPositiveSize, name, name, value);
             }
             if (s.SsmDtRank < 0) Report(DiagnosticDescriptors.NonPositiveSize, "SsmDtRank", "SsmDtRank (0 = \"auto\")", s.SsmDtRank);
+            if (s.SsmConv < 0) Report(DiagnosticDescriptors.NonPositiveSize, "SsmConv", "SsmConv (0 or 1: no depthwise conv, as upstream)", s.SsmConv);
+            for (int i = 0; i < stages; i++) checks.AtMost("Depths", $"Depths[{i}]", s.Depths[i], 1024);
+            if (s.Dim == 0) for (int i = 0; i < dims.Length; i++) checks.AtMost("Dims", $"Dims[{i}]", dims[i], 1 << 16);
+            checks.AtMost("PatchSize", "PatchSize", s.PatchSize, OptionChecks.MaxImageSide);
+            checks.AtMost("ImgSize", "ImgSize", s.ImgSize, OptionChecks.MaxImageSide);
+            checks.AtMost("InChans", "InChans", s.InChans, 1024);
+            checks.AtMost("SsmDState", "SsmDState", s.SsmDState, 1 << 12);
+            checks.AtMost("SsmDtRank", "SsmDtRank", s.SsmDtRank, 1 << 16);
+            checks.AtMost("SsmConv", "SsmConv", s.SsmConv, 1 << 10);
+            checks.AtMost("NumClasses", "NumClasses", s.NumClasses, 1 << 20);
+            checks.Require("SsmRatio", "SsmRatio", s.SsmRatio, s.SsmRatio >= 0 && s.SsmRatio <= 64, "between 0 (no SSM branch, as upstream) and 64");
+            checks.Require("MlpRatio", "MlpRatio", s.MlpRatio, s.MlpRatio >= 0 && s.MlpRatio <= 64, "between 0 (no MLP) and 64");
+            checks.Preprocessing(s.Mean, s.Std, s.CropPct, s.InChans);
+            checks.Rate("DropPathRate", "DropPathRate", s.DropPathRate);
             if (s.NumClasses < 0) Report(DiagnosticDescriptors.NegativeClassCount, "NumClasses", s.NumClasses);
             if (s.SsmConv > 1 && s.SsmConv % 2 == 0) Report(VMambaDiagnosticDescriptors.NotPorted, "SsmConv", $"SsmConv = {s.SsmConv}", "an even depthwise kernel with padding (k−1)/2 shrinks the map, so the residual add fails upstream; use an odd size");
 

@@ -50,6 +50,23 @@ namespace Vim.Generators.Parsing
         public int Enum(string name, int fallback) =>
             _named.TryGetValue(name, out var c) && c.Kind == TypedConstantKind.Enum && c.Value is int i ? i : fallback;
 
+        /// <summary>
+        /// The first named argument that casts a number to an enum with no member of that value ((NormLayer)99), as
+        /// its name, its value, the enum's name and the defined members; null when every enum argument is defined.
+        /// </summary>
+        public (string Name, object Value, string Enum, string Members)? UndefinedEnum()
+        {
+            foreach (var name in Names)
+            {
+                var c = _named[name];
+                if (c.Kind != TypedConstantKind.Enum || c.Value is null || c.Type is not INamedTypeSymbol type) continue;
+                var members = type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).ToList();
+                if (members.Any(f => Equals(f.ConstantValue, c.Value))) continue;
+                return (name, c.Value, type.Name, string.Join(", ", members.Select(f => type.Name + "." + f.Name)));
+            }
+            return null;
+        }
+
         public INamedTypeSymbol? Type(string name) =>
             _named.TryGetValue(name, out var c) && c.Kind == TypedConstantKind.Type ? c.Value as INamedTypeSymbol : null;
 

@@ -41,7 +41,7 @@ namespace Vim.Generators.Parsing
             {
                 return new ParseResult<ComponentDeclaration>(null, EquatableArray<DiagnosticInfo>.Empty);
             }
-            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
+            if (DeclarationChecks.RequireClass(context.TargetNode, symbol) is { } notClass)
             {
                 return new ParseResult<ComponentDeclaration>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
             }

@@ -54,6 +54,11 @@ namespace Vim.Generators.Parsing
                 error = $"its mixer '{mixerType.ToDisplayString()}' has no [MambaMixer] attribute";
                 return null;
             }
+            if ((UndefinedEnum(a) ?? UndefinedEnum(new AttributeArguments(mixerData))) is { } undefined)
+            {
+                error = undefined;
+                return null;
+            }
             error = null;
             var mixer = ReadMixer(mixerData, GlobalName(mixerType));
             return new BlockSpec(
@@ -64,6 +69,10 @@ namespace Vim.Generators.Parsing
                 a.Bool("ResidualInFp32", true),
                 mixer);
         }
+
+        /// <summary>A component's undefined enum argument, as the sentence VIM010 ends with; null when there is none.</summary>
+        public static string? UndefinedEnum(AttributeArguments a) =>
+            a.UndefinedEnum() is { } u ? $"{u.Name} = {u.Value} is not a defined {u.Enum} value (expected one of {u.Members})" : null;
 
         public static AttributeData? Find(INamedTypeSymbol type, string attributeName)
         {

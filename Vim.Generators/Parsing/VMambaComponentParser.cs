@@ -62,7 +62,7 @@ namespace Vim.Generators.Parsing
             {
                 return new ParseResult<VMambaComponentDeclaration>(null, EquatableArray<DiagnosticInfo>.Empty);
             }
-            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
+            if (DeclarationChecks.RequireClass(context.TargetNode, symbol) is { } notClass)
             {
                 return new ParseResult<VMambaComponentDeclaration>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
             }

@@ -74,7 +74,17 @@ namespace Vim.Generators.Parsing
                     error = $"its MLP '{mlpType.ToDisplayString()}' has no [VMambaMlp] attribute";
                     return null;
                 }
+                if (ComponentReader.UndefinedEnum(new AttributeArguments(mlpData)) is { } badMlp)
+                {
+                    error = badMlp;
+                    return null;
+                }
                 mlp = ReadMlp(mlpData, ComponentReader.GlobalName(mlpType));
+            }
+            if ((ComponentReader.UndefinedEnum(a) ?? ComponentReader.UndefinedEnum(new AttributeArguments(mixerData))) is { } undefined)
+            {
+                error = undefined;
+                return null;
             }
             error = null;
             return new VssBlockSpec(ComponentReader.GlobalName(blockType), a.Enum("NormLayer", 0), ReadMixer(mixerData, ComponentReader.GlobalName(mixerType)), mlp);

@@ -20,6 +20,10 @@ namespace Vim.Generators.Parsing
             {
                 return new ParseResult<VMambaSpec>(null, EquatableArray<DiagnosticInfo>.Empty);
             }
+            if (DeclarationChecks.RequireClass(context.TargetNode, symbol) is { } notClass)
+            {
+                return new ParseResult<VMambaSpec>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
+            }
             var notPartial = DeclarationChecks.RequirePartial(context.TargetNode, "parameters and forward pass");
             if (notPartial is not null) diagnostics.Add(notPartial);
             cancellationToken.ThrowIfCancellationRequested();
@@ -27,6 +31,11 @@ namespace Vim.Generators.Parsing
             var data = context.Attributes[0];
             var a = new AttributeArguments(data);
             string name = a.Constructor.Length == 1 && a.Constructor[0].Value is string s ? s : "";
+            if (a.UndefinedEnum() is { } undefined)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndefinedEnumValue, a.LocationOf(undefined.Name), undefined.Name, undefined.Value, undefined.Enum, undefined.Members));
+                return new ParseResult<VMambaSpec>(null, diagnostics.ToEquatableArray());
+            }
             VssBlockSpec? block = null;
             if (a.Type("Block") is { } blockType)
             {

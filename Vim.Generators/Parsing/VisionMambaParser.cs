@@ -25,7 +25,7 @@ namespace Vim.Generators.Parsing
             {
                 return new ParseResult<VisionMambaSpec>(null, EquatableArray<DiagnosticInfo>.Empty);
             }
-            if (DeclarationChecks.RequireClass(context.TargetNode) is { } notClass)
+            if (DeclarationChecks.RequireClass(context.TargetNode, symbol) is { } notClass)
             {
                 return new ParseResult<VisionMambaSpec>(null, new EquatableArray<DiagnosticInfo>(new[] { notClass }));
             }
@@ -35,6 +35,11 @@ namespace Vim.Generators.Parsing
 
             var a = new AttributeArguments(context.Attributes[0]);
             string name = a.Constructor.Length == 1 && a.Constructor[0].Value is string s ? s : "";
+            if (a.UndefinedEnum() is { } undefined)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndefinedEnumValue, a.LocationOf(undefined.Name), undefined.Name, undefined.Value, undefined.Enum, undefined.Members));
+                return new ParseResult<VisionMambaSpec>(null, diagnostics.ToEquatableArray());
+            }
             int imgSize = a.Int("ImgSize", 224);
             int imgHeight = a.Int("ImgHeight", 0);
             int imgWidth = a.Int("ImgWidth", 0);

@@ -5,7 +5,7 @@ using Vim.Testing;
 namespace Vim.Generators.Tests;
 
 /// <summary>
-/// Every diagnostic VIM001–VIM014: a small source that produces it (formatted diagnostics snapshotted, ID and the
+/// Every diagnostic VIM001–VIM019: a small source that produces it (formatted diagnostics snapshotted, ID and the
 /// offending attribute argument asserted) and a valid near miss (no such diagnostic, output compiles).
 /// </summary>
 public class DiagnosticTests
@@ -595,6 +595,137 @@ public class DiagnosticTests
 
     // ---------------------------------------------------------------- every ID is covered
 
+    // ---------------------------------------------------------------- VIM016 undefined enum value
+
+    [Theory]
+    [InlineData("BimambaType = (BimambaType)99", "BimambaType", "BimambaType.None, BimambaType.V1, BimambaType.V2")]
+    [InlineData("FinalPoolType = (FinalPoolType)7", "FinalPoolType", "FinalPoolType.None")]
+    public void VIM016_UndefinedEnumValue(string option, string name, string members)
+    {
+        string source = Model(Micro + ", " + option);
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM016", source, option);
+        Assert.Contains($"{name} = ", d.GetMessage());
+        Assert.Contains(members, d.GetMessage());
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Micro"));
+    }
+
+    [Fact]
+    public void VIM016_InADeclaredMixer_IsNamedByTheModelsBlock()
+    {
+        string source = """
+            using Vim.Dsl;
+            namespace Sample;
+            [MambaMixer(BimambaType = (BimambaType)5)] public sealed partial class Mx;
+            [VimBlock(Mixer = typeof(Mx))] public sealed partial class Bk;
+            [VisionMamba("vim_micro", ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, NumClasses = 10, Block = typeof(Bk))]
+            public sealed partial class Micro;
+            """;
+        var run = GeneratorHarness.Run(source);
+        // Reported where the block is declared and where the model names it.
+        var ds = run.Diagnostics.Where(d => d.Id == "VIM010").ToList();
+        Assert.Equal(2, ds.Count);
+        Assert.All(ds, d => Assert.Contains("BimambaType = 5 is not a defined BimambaType value", d.GetMessage()));
+    }
+
+    [Fact]
+    public void VIM016_NearMiss_DefinedValues()
+    {
+        var run = GeneratorHarness.Run(Model(Micro + ", BimambaType = (BimambaType)2, FinalPoolType = FinalPoolType.Mean"));
+        AssertNone(run, "VIM016");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM017 option out of range
+
+    public static TheoryData<string, string, string> OutOfRange => new()
+    {
+        { "CropPct = 0", "CropPct = 0", "CropPct must be above 0 and at most 1, got 0" },
+        { "CropPct = double.NaN", "CropPct = double.NaN", "CropPct must be above 0 and at most 1, got NaN" },
+        { "Std = new[] { 0.5, 0.0, 0.5 }", "Std = new[] { 0.5, 0.0, 0.5 }", "Std[1] must be positive and finite, got 0" },
+        { "Mean = new[] { 0.5, 0.5 }", "Mean = new[] { 0.5, 0.5 }", "Mean must be one value per input channel (3), got 2 values" },
+        { "DropPathRate = 2", "DropPathRate = 2", "DropPathRate must be at least 0 and below 1, got 2" },
+        { "DropRate = -0.1", "DropRate = -0.1", "DropRate must be at least 0 and below 1, got -0.1" },
+        { "InitLayerScale = double.PositiveInfinity", "InitLayerScale = double.PositiveInfinity", "InitLayerScale must be finite" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfRange))]
+    public void VIM017_OptionOutOfRange(string option, string located, string message)
+    {
+        string source = Model(Micro + ", " + option);
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM017", source, located);
+        Assert.Contains(message, d.GetMessage());
+    }
+
+    [Fact]
+    public void VIM017_NearMiss_EdgesOfTheRanges()
+    {
+        var run = GeneratorHarness.Run(Model(Micro + ", CropPct = 1.0, DropPathRate = 0.0, DropRate = 0.99, Mean = new[] { 0.0, -1.0, 2.0 }, Std = new[] { 1e-6, 1.0, 100.0 }"));
+        AssertNone(run, "VIM017");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM018 size too large
+
+    [Theory]
+    [InlineData("EmbedDim = int.MaxValue", "EmbedDim = int.MaxValue")]
+    [InlineData("Depth = 100000", "Depth = 100000")]
+    [InlineData("NumClasses = int.MaxValue", "NumClasses = int.MaxValue")]
+    public void VIM018_SizeTooLarge(string option, string located)
+    {
+        string options = Micro.Replace("EmbedDim = 32, ", "").Replace("Depth = 4, ", "").Replace(", NumClasses = 10", "");
+        string source = Model(options + ", " + option + (option.StartsWith("EmbedDim") ? "" : ", EmbedDim = 32") + (option.StartsWith("Depth") ? "" : ", Depth = 4"));
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM018", source, located);
+        Assert.Contains("is too large: at most", d.GetMessage());
+        Assert.DoesNotContain(run.Generated, g => g.HintName.Contains("Micro"));
+    }
+
+    [Fact]
+    public void VIM018_NearMiss_LargeButSane()
+    {
+        var run = GeneratorHarness.Run(Model("ImgSize = 1024, PatchSize = 16, Stride = 16, EmbedDim = 4096, Depth = 64, DState = 16, NumClasses = 21843"));
+        AssertNone(run, "VIM018");
+        Assert.Empty(run.Diagnostics);
+    }
+
+    // ---------------------------------------------------------------- VIM019 generic / static / abstract
+
+    [Theory]
+    [InlineData("public sealed partial class Micro<T>;", "Micro", "generic")]
+    [InlineData("public static partial class Micro;", "Micro", "static")]
+    [InlineData("public abstract partial class Micro;", "Micro", "abstract")]
+    [InlineData("public partial class Outer<T> { [VisionMamba(\"vim_inner\", ImgSize = 32, PatchSize = 8, Stride = 8, EmbedDim = 32, Depth = 4, DState = 8)] public sealed partial class Inner; }", "Inner", "nested in the generic type 'Outer'")]
+    public void VIM019_UnsupportedTypeKind(string declaration, string located, string kind)
+    {
+        string source = declaration.Contains("Outer")
+            ? "using Vim.Dsl;\nnamespace Sample;\n" + declaration
+            : $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_micro\", {Micro})]\n{declaration}";
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM019", source, located);
+        Assert.Contains($"is {kind}", d.GetMessage());
+        Assert.DoesNotContain(run.Diagnostics, x => x.Id.StartsWith("CS8785", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void VIM019_NearMiss_SealedAndPlainClasses()
+    {
+        AssertNone(GeneratorHarness.Run(Model(Micro, modifiers: "public partial")), "VIM019");
+        AssertNone(GeneratorHarness.Run(Model(Micro, modifiers: "internal sealed partial")), "VIM019");
+    }
+
+    /// <summary>A class named with a keyword (<c>@event</c>): the generated code declares and names it with the @.</summary>
+    [Fact]
+    public void KeywordNamedClass_GeneratesCompilingCode()
+    {
+        var run = GeneratorHarness.Run($"using Vim.Dsl;\nnamespace Sample.@class;\n[VisionMamba(\"vim_event\", {Micro})]\npublic sealed partial class @event;");
+        Assert.Empty(run.Diagnostics);
+        run.AssertOutputCompiles();
+        Assert.Contains(run.Generated, g => g.Source.Contains("partial class @event"));
+    }
+
     [Fact]
     public void EveryDescriptorIsCoveredByATest()
     {
@@ -604,7 +735,7 @@ public class DiagnosticTests
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToList();
         var tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToList();
-        Assert.Equal(15, ids.Count);
+        Assert.Equal(19, ids.Count);
         Assert.All(ids, id => Assert.Contains(tests, t => t.StartsWith(id + "_", StringComparison.Ordinal) && !t.Contains("NearMiss")));
         Assert.All(ids, id => Assert.Contains(tests, t => t.StartsWith(id + "_NearMiss", StringComparison.Ordinal)));
     }

@@ -55,6 +55,10 @@ public class MalformedSourceTests
         { "HugeSizes", "using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", ImgSize = int.MaxValue, PatchSize = 1, Stride = 1, EmbedDim = int.MaxValue, Depth = int.MaxValue, DState = int.MaxValue, NumClasses = int.MaxValue)]\npublic sealed partial class M;" },
         { "NaNEpsilon", $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro}, NormEpsilon = double.NaN, CropPct = double.PositiveInfinity, InitLayerScale = double.NaN)]\npublic sealed partial class M;" },
         { "AliasedAttributeName", $"using V = Vim.Dsl.VisionMambaAttribute;\nnamespace Sample;\n[V(\"vim_m\", {Micro.Replace("DState = 8, ", "")})]\npublic sealed partial class M;" },
+        { "VMambaUndefinedEnums", "using Vim.Dsl;\nnamespace Sample;\n[VMamba(\"vm\", Depths = [1], Dim = 8, NormLayer = (NormLayer)99, SsmActLayer = (ActLayer)99, DownsampleVersion = (DownsampleVersion)99)]\npublic sealed partial class M;" },
+        { "VMambaHugeAndNaN", "using Vim.Dsl;\nnamespace Sample;\n[VMamba(\"vm\", Depths = [int.MaxValue], Dims = [int.MaxValue], SsmRatio = double.NaN, MlpRatio = double.PositiveInfinity, ImgSize = int.MaxValue, PatchSize = int.MaxValue)]\npublic sealed partial class M;" },
+        { "VssBlockUndefinedNorm", "using Vim.Dsl;\nnamespace Sample;\n[SS2D] public sealed partial class Mx;\n[VssBlock(Mixer = typeof(Mx), NormLayer = (NormLayer)9)] public sealed partial class B;\n[VMamba(\"vm\", Depths = [1], Dim = 8, Block = typeof(B))] public sealed partial class M;" },
+        { "KeywordNames", $"using Vim.Dsl;\nnamespace Sample.@namespace;\npublic partial class @class {{ [VisionMamba(\"vim_m\", {Micro})] public sealed partial class @event; }}" },
         { "EmptyFile", "" },
         { "Garbage", "}{ [[[ VisionMamba ))) class ; ;" },
     };
@@ -64,7 +68,7 @@ public class MalformedSourceTests
     public void Generator_DoesNotThrow(string variant, string source)
     {
         _ = variant;
-        var run = GeneratorHarness.Run(source);
+        var run = GeneratorHarness.RunBoth(source);
         Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
         Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal) || d.Id == "AD0001");
         Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS", StringComparison.Ordinal) && d.Id != "CS8784");
@@ -73,12 +77,31 @@ public class MalformedSourceTests
             s => Assert.DoesNotContain(s.SyntaxTree.GetDiagnostics(TestContext.Current.CancellationToken), d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
     }
 
+    /// <summary>Configurations that compile as C# but mean nothing: each is reported, none is generated silently.</summary>
+    [Theory]
+    [InlineData("OutOfRangeEnum")]
+    [InlineData("GenericClass")]
+    [InlineData("GenericContainingClass")]
+    [InlineData("StaticClass")]
+    [InlineData("AbstractClass")]
+    [InlineData("HugeSizes")]
+    [InlineData("NaNEpsilon")]
+    [InlineData("VMambaUndefinedEnums")]
+    [InlineData("VMambaHugeAndNaN")]
+    [InlineData("VssBlockUndefinedNorm")]
+    public void Nonsense_IsReportedAsAVimError(string variant)
+    {
+        string source = (string)Sources.Single(row => (string)row.Data.Item1 == variant).Data.Item2;
+        var run = GeneratorHarness.RunBoth(source);
+        Assert.Contains(run.Diagnostics, d => d.Id.StartsWith("VIM", StringComparison.Ordinal) && d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+    }
+
     [Fact]
     public void AllSourcesInOneCompilation_DoNotThrow()
     {
         // Distinct namespaces, so that sources declaring the same Sample.M do not become partial parts of one class.
         var sources = Sources.Select((row, i) => ((string)row.Data.Item2).Replace("namespace Sample;", $"namespace Sample{i};")).ToArray();
-        var run = GeneratorHarness.Run(sources);
+        var run = GeneratorHarness.RunBoth(sources);
         Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
         Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal) || d.Id == "AD0001");
     }
@@ -86,7 +109,7 @@ public class MalformedSourceTests
     [Fact]
     public void GenericModelClass_IsReportedOrCompiles()
     {
-        var run = GeneratorHarness.Run($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial class M<T>;");
+        var run = GeneratorHarness.RunBoth($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial class M<T>;");
         Assert.True(run.Diagnostics.Any(d => d.Id.StartsWith("VIM", StringComparison.Ordinal)) || run.OutputErrors.Count == 0,
             "neither a diagnostic nor compiling output:\n" + string.Join("\n", run.OutputErrors.Take(5)));
     }
@@ -94,7 +117,7 @@ public class MalformedSourceTests
     [Fact]
     public void RecordModel_IsReportedOrGenerated()
     {
-        var run = GeneratorHarness.Run($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial record M;");
+        var run = GeneratorHarness.RunBoth($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\", {Micro})]\npublic sealed partial record M;");
         Assert.True(run.Diagnostics.Any(d => d.Id.StartsWith("VIM", StringComparison.Ordinal)) || run.Generated.Any(g => g.HintName.Contains(".M.")),
             "the record declaration was silently ignored");
     }
@@ -102,7 +125,7 @@ public class MalformedSourceTests
     [Fact]
     public void DuplicateAttributesOnPartialParts_DoesNotThrow()
     {
-        var run = GeneratorHarness.Run($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_a\", {Micro})]\npublic sealed partial class M;\n[VisionMamba(\"vim_b\", {Micro})]\npublic sealed partial class M;");
+        var run = GeneratorHarness.RunBoth($"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_a\", {Micro})]\npublic sealed partial class M;\n[VisionMamba(\"vim_b\", {Micro})]\npublic sealed partial class M;");
         Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
         Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal));
     }
@@ -110,7 +133,7 @@ public class MalformedSourceTests
     [Fact]
     public void MissingClassName_DoesNotThrow()
     {
-        var run = GeneratorHarness.Run("using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]\npublic sealed partial class { }");
+        var run = GeneratorHarness.RunBoth("using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]\npublic sealed partial class { }");
         Assert.All(run.Result.Results, r => Assert.True(r.Exception is null, $"generator threw: {r.Exception}"));
         Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("CS8785", StringComparison.Ordinal) || d.Id == "AD0001");
     }
@@ -118,7 +141,7 @@ public class MalformedSourceTests
     [Fact]
     public void MissingClassName_EmitsNothingUnparsable()
     {
-        var run = GeneratorHarness.Run("using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]\npublic sealed partial class { }");
+        var run = GeneratorHarness.RunBoth("using Vim.Dsl;\nnamespace Sample;\n[VisionMamba(\"vim_m\")]\npublic sealed partial class { }");
         Assert.All(run.Result.Results.SelectMany(r => r.GeneratedSources),
             s => Assert.DoesNotContain(s.SyntaxTree.GetDiagnostics(TestContext.Current.CancellationToken), d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
     }

@@ -50,6 +50,55 @@ public class VMambaGeneratorTests
         run.AssertOutputCompiles();
     }
 
+    /// <summary>Casts to undefined enum values crashed the generator (CS8785); now each is VIM016 at its argument.</summary>
+    [Theory]
+    [InlineData("NormLayer = (NormLayer)99", "NormLayer")]
+    [InlineData("SsmActLayer = (ActLayer)99", "ActLayer")]
+    [InlineData("DownsampleVersion = (DownsampleVersion)99", "DownsampleVersion")]
+    [InlineData("MlpActLayer = (ActLayer)42", "ActLayer")]
+    public void UndefinedEnumValues_AreVIM016_NotACrash(string option, string enumName)
+    {
+        string source = Model($"{Micro}, ForwardType = \"v05_noz\", {option}");
+        var run = Run(source);
+        Assert.All(run.Result.Results, r => Assert.Null(r.Exception));
+        AssertSingleAt(run, "VIM016", source, option);
+        Assert.Contains($"is not a defined {enumName} value", run.Diagnostics.Single(d => d.Id == "VIM016").GetMessage());
+    }
+
+    [Theory]
+    [InlineData("SsmRatio = double.NaN", "VIM017", "SsmRatio must be between 0 (no SSM branch, as upstream) and 64, got NaN")]
+    [InlineData("MlpRatio = -1.0", "VIM017", "MlpRatio must be between 0 (no MLP) and 64, got -1")]
+    [InlineData("CropPct = 1.5", "VIM017", "CropPct must be above 0 and at most 1, got 1.5")]
+    [InlineData("Std = new[] { 0.2, 0.2, double.NaN }", "VIM017", "Std[2] must be positive and finite, got NaN")]
+    [InlineData("DropPathRate = 1.0", "VIM017", "DropPathRate must be at least 0 and below 1, got 1")]
+    [InlineData("SsmConv = -3", "VIM003", "SsmConv (0 or 1: no depthwise conv, as upstream) must be positive, got -3")]
+    [InlineData("SsmDState = int.MaxValue", "VIM018", "SsmDState = 2147483647 is too large: at most 4096")]
+    [InlineData("ImgSize = 1000000", "VIM018", "ImgSize = 1000000 is too large: at most 32768")]
+    public void OutOfRangeOptions_AreReportedAtTheirArgument(string option, string id, string message)
+    {
+        string source = Model($"{Micro.Replace(", ImgSize = 64", "")}, ForwardType = \"v05_noz\", {option}" + (option.StartsWith("ImgSize") ? "" : ", ImgSize = 64"));
+        var run = Run(source);
+        AssertSingleAt(run, id, source, option);
+        Assert.Contains(message, run.Diagnostics.Single(d => d.Id == id).GetMessage());
+    }
+
+    [Fact]
+    public void HugeDim_IsVIM018_WithoutOverflowingTheStageWidths()
+    {
+        string source = Model("Depths = [1, 1, 2, 1], Dim = int.MaxValue, NumClasses = 10, ImgSize = 64, ForwardType = \"v05_noz\"");
+        var run = Run(source);
+        AssertSingleAt(run, "VIM018", source, "Dim = int.MaxValue");
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "VIM003");
+    }
+
+    [Fact]
+    public void RangeEdges_AreAccepted()
+    {
+        var run = Run(Model($"{Micro}, ForwardType = \"v05_noz\", SsmConv = 1, MlpRatio = 0.0, CropPct = 1.0, DropPathRate = 0.0"));
+        AssertNone(run, "VIM017");
+        Assert.Empty(run.Diagnostics);
+    }
+
     public static TheoryData<string, string> Variants => new()
     {
         { "V2Ln2d", "SsmDState = 1, SsmConvBias = false, ForwardType = \"v05_noz\", NormLayer = NormLayer.Ln2d, DownsampleVersion = DownsampleVersion.V3, PatchEmbedVersion = PatchEmbedVersion.V2" },

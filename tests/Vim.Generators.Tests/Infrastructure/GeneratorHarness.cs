@@ -33,11 +33,23 @@ public static class GeneratorHarness
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator once and compiles its output.</summary>
-    public static GeneratorRun Run(params string[] sources)
+    /// <summary>Both families' generators, as a project that references Vim.Dsl runs them.</summary>
+    public static GeneratorDriver CreateDriverForBothFamilies() =>
+        CSharpGeneratorDriver.Create(
+            [new VimModelGenerator().AsSourceGenerator(), new VMambaGenerator().AsSourceGenerator()],
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the Vim generator once and compiles its output.</summary>
+    public static GeneratorRun Run(params string[] sources) => Run(CreateDriver(), sources);
+
+    /// <summary>Runs both generators once and compiles their output.</summary>
+    public static GeneratorRun RunBoth(params string[] sources) => Run(CreateDriverForBothFamilies(), sources);
+
+    private static GeneratorRun Run(GeneratorDriver driverToRun, string[] sources)
     {
         var compilation = Compile(sources);
-        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var driver = driverToRun.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var result = driver.GetRunResult();
         var generated = result.Results.SelectMany(r => r.GeneratedSources)
             .Select(s => (s.HintName, Source: s.SourceText.ToString()))
