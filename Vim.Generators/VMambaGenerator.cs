@@ -42,7 +42,8 @@ namespace Vim.Generators
 
             // Names: duplicate registry names among the VMamba declarations (VIM002); the runtime registry refuses clashes with Vim models.
             var names = built.Where(static b => b.Name.Length > 0).Select(static (b, _) => new NameEntry(b.Name, b.Aliases, b.NameLocation, b.TypeName)).Collect()
-                .Select(static (entries, _) => DuplicateNames(entries)).WithTrackingName(TrackingNames.Names);
+                .Combine(context.CompilationProvider.Select(static (c, _) => ZooNames.Read(c)))
+                .Select(static (pair, _) => DuplicateNames(pair.Left, pair.Right)).WithTrackingName(TrackingNames.Names);
             context.RegisterSourceOutput(names.Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
 
             // Declared VSS blocks, SS2D mixers and MLPs get their own files.
@@ -80,10 +81,15 @@ namespace Vim.Generators
             }
         }
 
-        private static EquatableArray<DiagnosticInfo> DuplicateNames(System.Collections.Immutable.ImmutableArray<NameEntry> entries)
+        private static EquatableArray<DiagnosticInfo> DuplicateNames(System.Collections.Immutable.ImmutableArray<NameEntry> entries, EquatableArray<ZooName> zoo)
         {
             var result = new List<DiagnosticInfo>();
             var first = new Dictionary<string, NameEntry>(System.StringComparer.OrdinalIgnoreCase);
+            // The runtime's zoo takes its names first (when this is not the runtime itself, whose zoo these entries are).
+            foreach (var z in zoo)
+            {
+                if (!first.ContainsKey(z.Name)) first[z.Name] = new NameEntry(z.Name, EquatableArray<string>.Empty, null, z.Owner);
+            }
             foreach (var entry in entries.OrderBy(e => e.TypeName, System.StringComparer.Ordinal).ThenBy(e => e.Location?.Span.Start ?? 0))
             {
                 foreach (var name in new[] { entry.Name }.Concat(entry.Aliases))

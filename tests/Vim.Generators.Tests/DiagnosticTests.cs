@@ -136,6 +136,19 @@ public class DiagnosticTests
         Snapshot.Verify(run.FormatDiagnostics(), null, Scrubbers.Settings());
     }
 
+    /// <summary>The runtime's zoo already registers vim_tiny_patch16_224 (and its aliases): reusing one is VIM002, not a start-up error.</summary>
+    [Theory]
+    [InlineData("\"vim_tiny_patch16_224\"", "Vim.Runtime.Zoo.")]
+    [InlineData("\"VMAMBA_TINY_S1L8\"", "Vim.Runtime.Zoo.")]
+    public void VIM002_NameOfAZooModel(string quotedName, string owner)
+    {
+        string source = $"using Vim.Dsl;\nnamespace Sample;\n[VisionMamba({quotedName}, {Micro})]\npublic sealed partial class Micro;";
+        var run = GeneratorHarness.Run(source);
+        var d = AssertSingleAt(run, "VIM002", source, quotedName);
+        Assert.Contains(owner, d.GetMessage());
+        Assert.Contains("a zoo model of Vim.Runtime", d.GetMessage());
+    }
+
     [Fact]
     public void VIM002_DuplicateNameInTwoFiles_ReportsTheAlphabeticallySecondType()
     {

@@ -52,8 +52,8 @@ public class GeneratedSourceTests
         var run = GeneratorHarness.Run("""
             using Vim.Dsl;
             namespace Sample;
-            [VisionMamba("vim_tiny_patch16_224",
-                Aliases = ["vim_tiny_patch16_224_bimambav2_final_pool_mean_abs_pos_embed_with_midclstok_div2"],
+            [VisionMamba("sample_vim_tiny",
+                Aliases = ["sample_vim_tiny_bimambav2_final_pool_mean_abs_pos_embed_with_midclstok_div2"],
                 PatchSize = 16, EmbedDim = 192, Depth = 24, FinalPoolType = FinalPoolType.Mean, Block = typeof(Vim.Runtime.Zoo.VimBlockV2))]
             public sealed partial class VimTiny;
             """);

@@ -5,7 +5,7 @@
 namespace Sample
 {
     /// <summary>
-    /// <c>vim_tiny_patch16_224</c>: Vision Mamba, 224x224 input, patch 16 stride 16, D 192, depth 24,
+    /// <c>sample_vim_tiny</c>: Vision Mamba, 224x224 input, patch 16 stride 16, D 192, depth 24,
     /// bimamba v2, outputs halved; d_state 16, d_conv 4, expand 2, dt_rank auto, middle cls token, 7,148,008 parameters.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vim.Generators", "{version}")]
@@ -20,8 +20,8 @@ namespace Sample
         /// <summary>The registry entry: name, aliases and default configuration.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Vim.Generators", "{version}")]
         public static global::Vim.Runtime.Registry.ModelInfo ModelInfo { get; } = new(
-            name: "vim_tiny_patch16_224",
-            aliases: ["vim_tiny_patch16_224_bimambav2_final_pool_mean_abs_pos_embed_with_midclstok_div2"],
+            name: "sample_vim_tiny",
+            aliases: ["sample_vim_tiny_bimambav2_final_pool_mean_abs_pos_embed_with_midclstok_div2"],
             family: "vim",
             channels: Channels,
             imgHeight: 224,
