@@ -134,39 +134,53 @@ internal static class Commands
 
     // ---------------------------------------------------------------- run
 
-    public static int Run(string name, string image, string? checkpoint, string deviceText, string entry = "model")
+    public static int Run(string name, string image, string? checkpoint, string deviceText, string entry = "model", int top = 5, string? format = null, int batch = 32)
     {
+        if (top < 1) throw new CliException($"--top must be at least 1, got {top}.");
+        if (batch < 1 || batch > 4096) throw new CliException($"--batch must be between 1 and 4096, got {batch}.");
+        if (format is not (null or "text" or "csv" or "json")) throw new CliException($"--output must be text, csv or json, got '{format}'.");
         var device = Device.Parse(deviceText);
         var info = Models.Get(name);
-        var picture = ImageLoader.LoadRgb(Cli.ExistingFile(image, "Image")); // a bad image fails before any other output
+        var files = BatchRun.Expand(image);
+        // One file keeps the table; a folder, a glob or --output writes machine-readable results to stdout and the rest to stderr.
+        bool many = files is not null || format is not null;
+        var notes = many ? Console.Error : Console.Out;
+        var picture = files is null ? ImageLoader.LoadRgb(Cli.ExistingFile(image, "Image")) : null; // a bad image fails before any other output
         if (checkpoint is not null) Cli.ExistingFile(checkpoint, "Checkpoint");
 
         using var scope = new ModelScope(info.Create(device)); // refuses an unavailable device before any work
         if (checkpoint is null && info.Name == DigitsModel)
         {
             checkpoint = Cli.ExistingFile(DigitsCheckpoint, "Digits checkpoint");
-            Console.WriteLine($"checkpoint: shipped digits checkpoint ({Path.GetFileName(checkpoint)})");
+            notes.WriteLine($"checkpoint: shipped digits checkpoint ({Path.GetFileName(checkpoint)})");
         }
         if (checkpoint is null)
         {
-            Console.WriteLine("no checkpoint given: fresh random weights (seed 0); predictions are meaningless");
+            notes.WriteLine("no checkpoint given: fresh random weights (seed 0); predictions are meaningless");
         }
         else
         {
             scope.Model.LoadCheckpoint(checkpoint, entry, options: Cli.CheckpointOptions);
         }
 
-        var probs = Classify(scope.Model, picture, device);
         var labels = info.NumClasses == 1000 ? ImageNetClasses.Load(Path.Combine(DataDir, "imagenet_classes.tsv")) : null;
+        string Label(int k) => labels is not null && k < labels.Count ? labels[k] : (info.Name == DigitsModel ? $"digit {k}" : "-");
+        if (info.Channels != 3) throw new CliException($"{info.Name} takes {info.Channels}-channel input; the image pipeline produces RGB.");
+        if (many)
+        {
+            return BatchRun.Run(scope.Model, files ?? [image], device, Math.Min(top, Math.Max(1, info.NumClasses)), format ?? "text", batch,
+                img => Preprocess(info, img), Label);
+        }
+
+        var probs = Classify(scope.Model, picture!, device);
         Console.WriteLine($"{info.Name} on {device}: {Path.GetFileName(image)}");
         var table = new Table().AddColumns("#", "class", "label", "p");
         table.Columns[3].RightAligned();
-        var top = Enumerable.Range(0, probs.Length).OrderByDescending(k => probs[k]).Take(5).ToList();
-        for (int r = 0; r < top.Count; r++)
+        var best = Enumerable.Range(0, probs.Length).OrderByDescending(k => probs[k]).Take(top).ToList();
+        for (int r = 0; r < best.Count; r++)
         {
-            int k = top[r];
-            string label = labels is not null && k < labels.Count ? labels[k] : (info.Name == DigitsModel ? $"digit {k}" : "-");
-            table.AddRow((r + 1).ToString(Inv), k.ToString(Inv), Markup.Escape(label), probs[k].ToString("0.0000", Inv));
+            int k = best[r];
+            table.AddRow((r + 1).ToString(Inv), k.ToString(Inv), Markup.Escape(Label(k)), probs[k].ToString("0.0000", Inv));
         }
         AnsiConsole.Write(table);
         return 0;
@@ -275,7 +289,15 @@ internal static class Commands
     private static float[] Classify(ImageModel model, Image image, Device device)
     {
         var info = model.Info;
-        if (info.Channels != 3) throw new CliException($"{info.Name} takes {info.Channels}-channel input; the image pipeline produces RGB.");
+        using var host = Tensor.FromArray(Preprocess(info, image), 1, 3, info.ImgHeight, info.ImgWidth);
+        using var input = device.Kind == DeviceKind.Cpu ? null : host.To(device);
+        using var logits = model.Forward(input ?? host);
+        return Softmax(logits.ToArray());
+    }
+
+    /// <summary>The model's eval transform: resize and centre crop by its crop_pct (none when the image already has the input size and crop_pct is 1), mean/std.</summary>
+    private static float[] Preprocess(ModelInfo info, Image image)
+    {
         bool exact = info.CropPct == 1.0 && image.Width == info.ImgWidth && image.Height == info.ImgHeight;
         var config = new PreprocessConfig
         {
@@ -286,10 +308,7 @@ internal static class Commands
             Std = info.Std,
             ResizeAndCrop = !exact,
         };
-        using var host = Tensor.FromArray(ImagePreprocessing.Preprocess(image, config), 1, 3, info.ImgHeight, info.ImgWidth);
-        using var input = device.Kind == DeviceKind.Cpu ? null : host.To(device);
-        using var logits = model.Forward(input ?? host);
-        return Softmax(logits.ToArray());
+        return ImagePreprocessing.Preprocess(image, config);
     }
 
     private static float[] Softmax(float[] z)

@@ -5,7 +5,10 @@ Cli.ConfigureConsole();
 
 var modelArg = new Argument<string>("model") { Description = "Model name or alias (see 'vim list')." };
 var patternArg = new Argument<string>("pattern") { Description = "Name pattern with * and ? wildcards.", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "*" };
-var imageOpt = new Option<string>("--image", "-i") { Description = "Image file (PNG or PPM/PGM).", Required = true };
+var imageOpt = new Option<string>("--image", "-i") { Description = "An image (PNG, JPEG, PPM/PGM), a folder of them (recursively) or a glob (photos/*.jpg, data/**/*.png).", Required = true };
+var topOpt = new Option<int>("--top", "-k") { Description = "Classes to show per image.", DefaultValueFactory = _ => 5 };
+var formatOpt = new Option<string?>("--output") { Description = "text, csv or json on stdout (a folder or glob defaults to text lines; progress and skipped files go to stderr)." };
+var runBatchOpt = new Option<int>("--batch", "-b") { Description = "Images per forward pass when classifying many.", DefaultValueFactory = _ => 32 };
 var checkpointOpt = new Option<string?>("--checkpoint", "-c") { Description = "Checkpoint (.pth or .safetensors); without it the model has fresh random weights (the digits model uses its shipped checkpoint)." };
 var deviceOpt = new Option<string>("--device", "-d") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
 var batchOpt = new Option<int>("--batch", "-b") { Description = "Images per forward pass.", DefaultValueFactory = _ => 1 };
@@ -20,9 +23,10 @@ var info = new Command("info", "Parameters, FLOPs per image and tensor shapes pe
 info.SetAction(r => Cli.Guard(() => Commands.Info(r.GetRequiredValue(modelArg))));
 
 var entryOpt = new Option<string>("--entry") { Description = "The entry of a .pth checkpoint that holds the weights: model, model_ema, state_dict, …", DefaultValueFactory = _ => "model" };
-var run = new Command("run", "Classify an image: top-5 classes with softmax probabilities.") { modelArg, imageOpt, checkpointOpt, entryOpt, deviceOpt };
+var run = new Command("run", "Classify images: the top classes with softmax probabilities, for one file or many in batches.")
+    { modelArg, imageOpt, checkpointOpt, entryOpt, deviceOpt, topOpt, formatOpt, runBatchOpt };
 run.SetAction(r => Cli.Guard(() => Commands.Run(r.GetRequiredValue(modelArg), r.GetRequiredValue(imageOpt), r.GetValue(checkpointOpt), r.GetValue(deviceOpt) ?? "cpu",
-    r.GetValue(entryOpt) ?? "model")));
+    r.GetValue(entryOpt) ?? "model", r.GetValue(topOpt), r.GetValue(formatOpt), r.GetValue(runBatchOpt))));
 
 var bench = new Command("bench", "Time forward passes on random normalised input.") { modelArg, deviceOpt, batchOpt, iterationsOpt, warmupOpt, threadsOpt };
 bench.SetAction(r => Cli.Guard(() => Commands.Bench(r.GetRequiredValue(modelArg), r.GetValue(deviceOpt) ?? "cpu",

@@ -103,6 +103,54 @@ public class CliTests
         Assert.DoesNotContain("Exception", r.Error);
     }
 
+    /// <summary>
+    /// A folder of class folders: every image classified in batches, a broken file reported and skipped, the accuracy
+    /// against the folder names printed; --output csv and json are machine-readable on stdout.
+    /// </summary>
+    [Fact]
+    public void Run_ClassifiesAFolderInBatches_SkippingWhatItCannotRead()
+    {
+        string dir = Directory.CreateTempSubdirectory("vim-batch-").FullName;
+        try
+        {
+            for (int k = 0; k < 10; k++)
+            {
+                Directory.CreateDirectory(Path.Combine(dir, k.ToString()));
+                File.Copy(Path.Combine(VimTool.ExamplesData, "digits", $"digit_{k}.png"), Path.Combine(dir, k.ToString(), "a.png"));
+            }
+            File.WriteAllBytes(Path.Combine(dir, "0", "broken.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
+
+            var r = VimTool.Run("run", "vim_digits_patch8_32", "--image", dir, "--batch", "4");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(10, r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            Assert.Contains("→ 3 digit 3", r.Output);
+            Assert.Contains("broken.png", r.Error);
+            Assert.Contains("10 images classified, 1 skipped; top-1 against the class folders: 10/10 (100.00 %)", r.Error);
+            Assert.Contains("11/11 images", r.Error);
+
+            r = VimTool.Run("run", "vim_digits_patch8_32", "--image", Path.Combine(dir, "**", "a.png"), "--output", "csv", "--top", "2");
+            Assert.Equal(0, r.ExitCode);
+            var lines = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("file,rank,class,label,p", lines[0].Trim());
+            Assert.Equal(21, lines.Length);
+            Assert.DoesNotContain("checkpoint:", r.Output);
+
+            r = VimTool.Run("run", "vim_digits_patch8_32", "--image", Path.Combine(dir, "7"), "--output", "json");
+            using var json = System.Text.Json.JsonDocument.Parse(r.Output);
+            var only = Assert.Single(json.RootElement.EnumerateArray());
+            Assert.Equal(7, only.GetProperty("top")[0].GetProperty("class").GetInt32());
+            Assert.Equal(5, only.GetProperty("top").GetArrayLength());
+
+            r = VimTool.Run("run", "vim_digits_patch8_32", "--image", Path.Combine(dir, "*.jpg"));
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("matched no PNG, JPEG or PPM files", r.Error);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>--entry picks the weights of a .pth; the official main.py layout (args as an argparse.Namespace) reads as it is.</summary>
     [Fact]
     public void Run_ReadsTheEntryItIsGiven()
