@@ -13,9 +13,14 @@ public static class ImageLoader
     private static byte[] ReadBounded(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (stream.CanSeek && stream.Length > MaxFileBytes) throw TooLarge(path);
+        return ReadBounded(stream, path);
+    }
+
+    private static byte[] ReadBounded(Stream stream, string path)
+    {
+        if (stream.CanSeek && stream.Length - stream.Position > MaxFileBytes) throw TooLarge(path);
         // A device or pipe has no length: read it in pieces, up to the limit.
-        using var buffer = new MemoryStream(stream.CanSeek ? (int)stream.Length : 1 << 16);
+        using var buffer = new MemoryStream(stream.CanSeek ? (int)(stream.Length - stream.Position) : 1 << 16);
         var chunk = new byte[1 << 16];
         int n;
         while ((n = stream.Read(chunk)) > 0)
@@ -28,6 +33,14 @@ public static class ImageLoader
 
     private static ImageFormatException TooLarge(string path) =>
         new($"{path} is larger than {MaxFileBytes >> 20} MiB, the most an image file may be (or it does not end).");
+
+    /// <summary>Reads and decodes an image from <paramref name="stream"/> (up to <see cref="MaxFileBytes"/>).</summary>
+    /// <exception cref="ImageFormatException">The format is unknown, the data is malformed or too large.</exception>
+    public static Image Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return Decode(ReadBounded(stream, "the stream"));
+    }
 
     /// <summary>Loads the image at <paramref name="path"/> and converts it to RGB as PIL's <c>convert("RGB")</c> does.</summary>
     /// <exception cref="ImageFormatException">The format is unknown or the file is malformed.</exception>

@@ -4,7 +4,9 @@ namespace Vim.Runtime.Imaging;
 
 /// <summary>
 /// JPEG (baseline and progressive) through StbImageSharp, the managed port of stb_image: decoded to 8-bit grayscale or
-/// RGB. A file the decoder cannot read (truncated, CMYK, arithmetic-coded) is an <see cref="ImageFormatException"/>.
+/// RGB, turned upright by its EXIF orientation (<see cref="ExifOrientation"/>; torchvision's PIL loader does not, so a
+/// rotated camera photo reaches the official code sideways). A file the decoder cannot read (truncated, CMYK,
+/// arithmetic-coded) is an <see cref="ImageFormatException"/>.
 /// </summary>
 public static class JpegDecoder
 {
@@ -35,7 +37,7 @@ public static class JpegDecoder
             ColorComponents.RedGreenBlueAlpha => 4,
             _ => throw new ImageFormatException($"JPEG with {result.Comp} components is not supported."),
         };
-        return new Image(result.Width, result.Height, channels, result.Data);
+        return ExifOrientation.Apply(new Image(result.Width, result.Height, channels, result.Data), ExifOrientation.Read(data));
     }
 
     /// <summary>
