@@ -41,7 +41,6 @@ internal static class BatchRun
     public static int Run(ImageModel model, IReadOnlyList<string> files, Device device, int top, string format, int batch,
         Func<Image, float[]> preprocess, Func<int, string> label)
     {
-        if (files.Count == 0) throw new CliException("--image matched no PNG, JPEG or PPM files.");
         var info = model.Info;
         int classes = info.NumClasses, size = info.Channels * info.ImgHeight * info.ImgWidth;
         var results = new List<(string File, int[] Classes, float[] P)>(files.Count);
@@ -91,7 +90,7 @@ internal static class BatchRun
             summary += $"; top-1 against the class folders: {correct}/{results.Count} ({(100.0 * correct / results.Count).ToString("0.00", Inv)} %)";
         }
         Console.Error.WriteLine(summary);
-        return 0;
+        return results.Count > 0 ? 0 : 1; // every file unreadable: nothing was classified
     }
 
     private static void Write(List<(string File, int[] Classes, float[] P)> results, string format, Func<int, string> label)

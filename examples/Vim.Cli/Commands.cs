@@ -142,6 +142,7 @@ internal static class Commands
         var device = Device.Parse(deviceText);
         var info = Models.Get(name);
         var files = BatchRun.Expand(image);
+        if (files is { Count: 0 }) throw new CliException($"--image {image} matched no PNG, JPEG or PPM files (.png, .jpg, .jpeg, .ppm, .pgm).");
         // One file keeps the table; a folder, a glob or --output writes machine-readable results to stdout and the rest to stderr.
         bool many = files is not null || format is not null;
         var notes = many ? Console.Error : Console.Out;

@@ -89,10 +89,23 @@ public class CliTests
         r = VimTool.Run("bench-train", "vim_digits_patch8_32", "--threads", "100000");
         Assert.Contains("--threads must be between 1 and", r.Error);
 
-        string folder = Path.GetTempPath();
-        r = VimTool.Run("run", "vim_digits_patch8_32", "-i", folder);
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains("is a folder; expected a file", r.Error);
+        // A folder is a batch of images; one that holds none is refused, not reported as an empty success.
+        string folder = Directory.CreateTempSubdirectory("vim-cli-empty-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an image");
+            r = VimTool.Run("run", "vim_digits_patch8_32", "-i", folder);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("matched no PNG, JPEG or PPM files", r.Error);
+
+            r = VimTool.Run("eval", "vim_digits_patch8_32", "--checkpoint", folder, "--data", folder);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("is a folder; expected a file", r.Error);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
 
         if (File.Exists("/dev/zero"))
         {
