@@ -1,6 +1,7 @@
 // Finds and loads libvimkernels.so: $VIM_KERNELS_PATH (the file, or a folder holding it), then next to the
-// executable (AppContext.BaseDirectory, which also works for single-file publishes), then the loader's default
-// search (LD_LIBRARY_PATH). The P/Invokes of this assembly resolve to the handle loaded here.
+// executable (AppContext.BaseDirectory, which also works for single-file publishes), then the host's native probing:
+// the runtimes/linux-x64/native folder of the Vim.Kernels.Cuda package as the app's deps.json names it, then the
+// loader's default search (LD_LIBRARY_PATH). The P/Invokes of this assembly resolve to the handle loaded here.
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -42,31 +43,43 @@ internal static class VimKernelsLibrary
 
     private static void Load()
     {
-        var candidates = new List<string>();
+        var candidates = new List<(string Where, Func<nint> Open)>();
         string? env = Environment.GetEnvironmentVariable(PathVariable);
-        if (!string.IsNullOrWhiteSpace(env)) candidates.Add(Directory.Exists(env) ? Path.Combine(env, FileName) : env);
-        candidates.Add(Path.Combine(AppContext.BaseDirectory, FileName));
-        candidates.Add(FileName);
+        if (!string.IsNullOrWhiteSpace(env))
+        {
+            string file = Directory.Exists(env) ? Path.Combine(env, FileName) : env;
+            candidates.Add((file, () => NativeLibrary.Load(file)));
+        }
+        string beside = Path.Combine(AppContext.BaseDirectory, FileName);
+        candidates.Add((beside, () => NativeLibrary.Load(beside)));
+        // The host's native probing folders (from the app's deps.json): a referenced package's runtimes/<rid>/native.
+        string searchDirs = AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string ?? "";
+        foreach (string dir in searchDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string file = Path.Combine(dir, FileName);
+            if (File.Exists(file) && candidates.All(c => c.Where != file)) candidates.Add((file, () => NativeLibrary.Load(file)));
+        }
+        candidates.Add((FileName, () => NativeLibrary.Load(FileName))); // the loader's default search (LD_LIBRARY_PATH)
         var errors = new List<string>();
-        foreach (string candidate in candidates)
+        foreach (var (where, open) in candidates)
         {
             try
             {
-                _handle = NativeLibrary.Load(candidate);
-                LoadedFrom = candidate;
+                _handle = open();
+                LoadedFrom = where;
                 NativeLibrary.SetDllImportResolver(typeof(VimKernelsLibrary).Assembly, Resolve);
                 return;
             }
             catch (DllNotFoundException e)
             {
-                errors.Add($"{candidate}: {e.Message}");
+                errors.Add($"{where}: {e.Message}");
             }
             catch (BadImageFormatException e)
             {
-                errors.Add($"{candidate}: {e.Message}");
+                errors.Add($"{where}: {e.Message}");
             }
         }
-        _failure = $"{FileName} could not be loaded (set {PathVariable} to its path or put it next to the executable). Tried: {string.Join("; ", errors)}";
+        _failure = $"{FileName} could not be loaded (reference the Vim.Kernels.Cuda package, set {PathVariable} to its path or put it next to the executable). Tried: {string.Join("; ", errors)}";
     }
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>

@@ -1,4 +1,5 @@
 using Vim.Runtime.Devices;
+using Vim.Runtime.Imaging;
 using Vim.Runtime.Modules;
 
 namespace Vim.Runtime.Registry;
@@ -61,6 +62,20 @@ public sealed class ModelInfo
 
     /// <summary>Resampling used by the preprocessing (the official eval uses PIL's bicubic).</summary>
     public string Interpolation => "bicubic";
+
+    /// <summary>
+    /// The pretrained configuration's evaluation preprocessing (input size, crop, bicubic resampling, mean and std) for
+    /// <see cref="ImagePreprocessing.Preprocess"/>; for a model created at another size, change it with <c>with</c>.
+    /// </summary>
+    public PreprocessConfig Preprocessing => new()
+    {
+        InputHeight = ImgHeight,
+        InputWidth = ImgWidth,
+        CropPct = CropPct,
+        Interpolation = Imaging.Interpolation.Bicubic,
+        Mean = Mean,
+        Std = Std,
+    };
 
     /// <summary>Builds a fresh model (seeded initialisation) on <paramref name="device"/>.</summary>
     public ImageModel Create(Device? device = null, ModelOverrides? overrides = null)

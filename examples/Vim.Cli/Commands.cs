@@ -297,20 +297,7 @@ internal static class Commands
     }
 
     /// <summary>The model's eval transform: resize and centre crop by its crop_pct (none when the image already has the input size and crop_pct is 1), mean/std.</summary>
-    private static float[] Preprocess(ModelInfo info, Image image)
-    {
-        bool exact = info.CropPct == 1.0 && image.Width == info.ImgWidth && image.Height == info.ImgHeight;
-        var config = new PreprocessConfig
-        {
-            InputHeight = info.ImgHeight,
-            InputWidth = info.ImgWidth,
-            CropPct = info.CropPct,
-            Mean = info.Mean,
-            Std = info.Std,
-            ResizeAndCrop = !exact,
-        };
-        return ImagePreprocessing.Preprocess(image, config);
-    }
+    private static float[] Preprocess(ModelInfo info, Image image) => ImagePreprocessing.Preprocess(image, info.Preprocessing);
 
     private static float[] Softmax(float[] z)
     {
