@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
@@ -37,10 +38,15 @@ internal static class Commands
 
     // ---------------------------------------------------------------- list
 
-    public static int List(string pattern)
+    public static int List(string pattern, bool json = false)
     {
         var models = Models.List(pattern);
         if (models.Count == 0) throw new CliException($"No model matches '{pattern}'. Known models: {string.Join(", ", Models.List().Select(m => m.Name))}.");
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(models.Select(Describe), JsonOptions));
+            return 0;
+        }
         var table = new Table().AddColumns("name", "params", "input", "classes", "aliases");
         table.Columns[1].RightAligned();
         table.Columns[3].RightAligned();
@@ -59,8 +65,9 @@ internal static class Commands
 
     // ---------------------------------------------------------------- info
 
-    public static int Info(string name)
+    public static int Info(string name, bool json = false)
     {
+        if (json) return InfoJson(name);
         if (Models.Get(name).Family != "vim") return InfoByParameters(name);
         var a = ModelAnatomy.Of(name);
         var i = a.Info;
@@ -122,6 +129,40 @@ internal static class Commands
             table.AddRow(group.Key, group.Count().ToString(Inv), group.Sum(p => p.Value.Shape.Numel).ToString("N0", Inv));
         }
         AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    // The registry entry as JSON: what `list --json` prints per model and `info --json` starts with.
+    private static Dictionary<string, object?> Describe(ModelInfo m) => new()
+    {
+        ["name"] = m.Name,
+        ["family"] = m.Family,
+        ["aliases"] = m.Aliases,
+        ["parameters"] = m.ParameterCount,
+        ["input"] = new[] { m.Channels, m.ImgHeight, m.ImgWidth },
+        ["classes"] = m.NumClasses,
+        ["mean"] = m.Mean,
+        ["std"] = m.Std,
+        ["crop_pct"] = m.CropPct,
+        ["interpolation"] = m.Interpolation,
+    };
+
+    private static int InfoJson(string name)
+    {
+        var info = Models.Get(name);
+        var model = info.Create(Device.Meta);
+        var o = Describe(info);
+        o["modules"] = model.NamedParameters().GroupBy(p => ModulePrefix(p.Key))
+            .Select(g => new { module = g.Key, tensors = g.Count(), parameters = g.Sum(p => p.Value.Shape.Numel) }).ToArray();
+        if (info.Family == "vim")
+        {
+            var a = ModelAnatomy.Of(name);
+            o["gflops_per_image"] = Math.Round(a.Flops / 1e9, 6);
+            o["flops_by_part"] = a.FlopsByPart().ToDictionary(p => p.Part, p => p.Flops);
+        }
+        Console.WriteLine(JsonSerializer.Serialize(o, JsonOptions));
         return 0;
     }
 
@@ -189,8 +230,10 @@ internal static class Commands
 
     // ---------------------------------------------------------------- bench
 
-    public static int Bench(string name, string deviceText, int batch, int iterations, int warmup, int? threads)
+    public static int Bench(string name, string deviceText, int batch, int iterations, int warmup, int? threads, bool json = false)
     {
+        // --json: the figures as one JSON object on stdout, the readable lines on stderr.
+        var notes = json ? Console.Error : Console.Out;
         if (iterations < 1) throw new CliException($"--iterations must be at least 1, got {iterations}.");
         if (warmup < 0) throw new CliException($"--warmup must not be negative, got {warmup}.");
         var device = Device.Parse(deviceText);
@@ -213,7 +256,7 @@ internal static class Commands
         using var input = device.Kind == DeviceKind.Cpu ? null : host.To(device);
         var x = input ?? host;
 
-        Console.WriteLine($"{info.Name}: batch {batch}, {warmup} warm-up + {iterations} timed passes on {device}, " +
+        notes.WriteLine($"{info.Name}: batch {batch}, {warmup} warm-up + {iterations} timed passes on {device}, " +
                           $"{KernelThreading.MaxDegreeOfParallelism} kernel threads ({Environment.ProcessorCount} cores)" +
                           (flopsPerImage is double f ? $", {(f / 1e9).ToString("0.000", Inv)} GFLOP/image" : ""));
         var times = new List<double>(iterations);
@@ -258,29 +301,48 @@ internal static class Commands
         var sortedCpu = cpuTimes.Order().ToList();
         double mean = times.Average(), median = sorted[sorted.Count / 2], best = sorted[0];
         double msPerImage = mean / batch, imagesPerSecond = 1000.0 * batch / mean;
-        Console.WriteLine($"per pass: mean {F(mean)} ms, median {F(median)} ms, best {F(best)} ms");
+        notes.WriteLine($"per pass: mean {F(mean)} ms, median {F(median)} ms, best {F(best)} ms");
         if (device.Kind == DeviceKind.Cpu)
         {
             // Process CPU time counts every core's work: on a shared machine it moves less than the wall clock.
-            Console.WriteLine($"per image: wall best {F(best / batch)} ms, median {F(median / batch)} ms; " +
+            notes.WriteLine($"per image: wall best {F(best / batch)} ms, median {F(median / batch)} ms; " +
                               $"CPU time best {F(sortedCpu[0] / batch)} ms, median {F(sortedCpu[sortedCpu.Count / 2] / batch)} ms");
         }
 
         if (steal is double percent)
         {
-            Console.WriteLine($"host: {F(percent)}% of this machine's CPU time went to other guests (steal) during the timed passes");
+            notes.WriteLine($"host: {F(percent)}% of this machine's CPU time went to other guests (steal) during the timed passes");
         }
 
         if (coreGHz.Count > 0)
         {
             // A busy host slows the cores without any steal: this figure says how fast they ran (see CoreSpeed).
             var ghz = coreGHz.Order().ToList();
-            Console.WriteLine($"core speed before each pass (4-cycle FMA loop): median {ghz[ghz.Count / 2].ToString("0.00", Inv)} GHz, " +
+            notes.WriteLine($"core speed before each pass (4-cycle FMA loop): median {ghz[ghz.Count / 2].ToString("0.00", Inv)} GHz, " +
                               $"slowest {ghz[0].ToString("0.00", Inv)}, fastest {ghz[^1].ToString("0.00", Inv)}");
         }
 
         string rate = flopsPerImage is double perImage ? $"   {F(perImage * batch / (mean / 1000.0) / 1e9)} GFLOP/s" : "";
-        Console.WriteLine($"{F(msPerImage)} ms/img   {F(imagesPerSecond)} img/s{rate}");
+        notes.WriteLine($"{F(msPerImage)} ms/img   {F(imagesPerSecond)} img/s{rate}");
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["model"] = info.Name,
+                ["device"] = device.ToString(),
+                ["batch"] = batch,
+                ["warmup"] = warmup,
+                ["iterations"] = iterations,
+                ["kernel_threads"] = KernelThreading.MaxDegreeOfParallelism,
+                ["cores"] = Environment.ProcessorCount,
+                ["ms_per_pass"] = new { mean, median, best },
+                ["ms_per_image"] = msPerImage,
+                ["images_per_second"] = imagesPerSecond,
+                ["gflops_per_second"] = flopsPerImage is double g ? g * batch / (mean / 1000.0) / 1e9 : null,
+                ["steal_percent"] = steal,
+                ["times_ms"] = times,
+            }, JsonOptions));
+        }
         return 0;
     }
 

@@ -16,11 +16,12 @@ var iterationsOpt = new Option<int>("--iterations", "-n") { Description = "Timed
 var warmupOpt = new Option<int>("--warmup") { Description = "Untimed forward passes first.", DefaultValueFactory = _ => 1 };
 var threadsOpt = new Option<int?>("--threads", "-t") { Description = "Most threads per CPU kernel (default: all cores)." };
 
-var list = new Command("list", "List the registered models.") { patternArg };
-list.SetAction(r => Cli.Guard(() => Commands.List(r.GetValue(patternArg) ?? "*")));
+var jsonOpt = new Option<bool>("--json") { Description = "Machine-readable JSON on stdout instead of tables." };
+var list = new Command("list", "List the registered models.") { patternArg, jsonOpt };
+list.SetAction(r => Cli.Guard(() => Commands.List(r.GetValue(patternArg) ?? "*", r.GetValue(jsonOpt))));
 
-var info = new Command("info", "Parameters, FLOPs per image and tensor shapes per step of a model.") { modelArg };
-info.SetAction(r => Cli.Guard(() => Commands.Info(r.GetRequiredValue(modelArg))));
+var info = new Command("info", "Parameters, FLOPs per image and tensor shapes per step of a model.") { modelArg, jsonOpt };
+info.SetAction(r => Cli.Guard(() => Commands.Info(r.GetRequiredValue(modelArg), r.GetValue(jsonOpt))));
 
 var entryOpt = new Option<string>("--entry") { Description = "The entry of a .pth checkpoint that holds the weights: model, model_ema, state_dict, …", DefaultValueFactory = _ => "model" };
 var run = new Command("run", "Classify images: the top classes with softmax probabilities, for one file or many in batches.")
@@ -28,9 +29,9 @@ var run = new Command("run", "Classify images: the top classes with softmax prob
 run.SetAction(r => Cli.Guard(() => Commands.Run(r.GetRequiredValue(modelArg), r.GetRequiredValue(imageOpt), r.GetValue(checkpointOpt), r.GetValue(deviceOpt) ?? "cpu",
     r.GetValue(entryOpt) ?? "model", r.GetValue(topOpt), r.GetValue(formatOpt), r.GetValue(runBatchOpt))));
 
-var bench = new Command("bench", "Time forward passes on random normalised input.") { modelArg, deviceOpt, batchOpt, iterationsOpt, warmupOpt, threadsOpt };
+var bench = new Command("bench", "Time forward passes on random normalised input.") { modelArg, deviceOpt, batchOpt, iterationsOpt, warmupOpt, threadsOpt, jsonOpt };
 bench.SetAction(r => Cli.Guard(() => Commands.Bench(r.GetRequiredValue(modelArg), r.GetValue(deviceOpt) ?? "cpu",
-    r.GetValue(batchOpt), r.GetValue(iterationsOpt), r.GetValue(warmupOpt), r.GetValue(threadsOpt))));
+    r.GetValue(batchOpt), r.GetValue(iterationsOpt), r.GetValue(warmupOpt), r.GetValue(threadsOpt), r.GetValue(jsonOpt))));
 
 var stepsOpt = new Option<int>("--steps") { Description = "Timed training steps per round.", DefaultValueFactory = _ => 3 };
 var roundsOpt = new Option<int>("--rounds") { Description = "Rounds, each ours then the official step when --official is given.", DefaultValueFactory = _ => 3 };
@@ -87,7 +88,9 @@ var evaluate = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint on 
 evaluate.SetAction(r => Cli.Guard(() => TrainCommand.Eval(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), r.GetRequiredValue(evalCheckpoint), r.GetValue(workersOpt),
     r.GetValue(trainImgSizeOpt), r.GetValue(classesOpt), r.GetValue(entryOpt) ?? "model")));
 
-var root = new RootCommand("vim: Vision Mamba models on the CPU. With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate };
+var root = new RootCommand("vim: classify, benchmark and train Vision Mamba models (Vim, VMamba) with the official numbers. " +
+    "Inference runs on the CPU or an NVIDIA GPU (--device cuda, with libvimkernels.so); training runs on the CPU. " +
+    "With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate };
 root.SetAction(_ => Cli.Guard(Commands.Demo));
 
 return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

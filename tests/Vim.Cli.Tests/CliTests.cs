@@ -3,6 +3,43 @@ namespace Vim.Cli.Tests;
 /// <summary>The `vim` tool end to end, as the README tells a user to run it.</summary>
 public class CliTests
 {
+    /// <summary>list, info and bench with --json print one JSON document on stdout that agrees with the registry.</summary>
+    [Fact]
+    public void ListInfoAndBench_PrintJsonWhenAsked()
+    {
+        var r = VimTool.Run("list", "vim_*", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using (var list = System.Text.Json.JsonDocument.Parse(r.Output))
+        {
+            var digits = list.RootElement.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "vim_digits_patch8_32");
+            long parameters = Vim.Runtime.Registry.Models.Get("vim_digits_patch8_32").ParameterCount;
+            Assert.Equal(parameters, digits.GetProperty("parameters").GetInt64());
+            Assert.Equal([3, 32, 32], digits.GetProperty("input").EnumerateArray().Select(e => e.GetInt32()));
+            Assert.Equal(0.5, digits.GetProperty("mean")[0].GetDouble());
+            Assert.DoesNotContain(list.RootElement.EnumerateArray(), m => m.GetProperty("family").GetString() == "vmamba");
+        }
+
+        r = VimTool.Run("info", "vim_digits_patch8_32", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using (var info = System.Text.Json.JsonDocument.Parse(r.Output))
+        {
+            long total = info.RootElement.GetProperty("modules").EnumerateArray().Sum(m => m.GetProperty("parameters").GetInt64());
+            Assert.Equal(info.RootElement.GetProperty("parameters").GetInt64(), total);
+            Assert.True(info.RootElement.GetProperty("gflops_per_image").GetDouble() > 0);
+        }
+
+        r = VimTool.Run("bench", "vim_digits_patch8_32", "--json", "--iterations", "2", "--warmup", "0", "-b", "2");
+        Assert.Equal(0, r.ExitCode);
+        using (var bench = System.Text.Json.JsonDocument.Parse(r.Output))
+        {
+            var times = bench.RootElement.GetProperty("times_ms").EnumerateArray().Select(e => e.GetDouble()).ToList();
+            Assert.Equal(2, times.Count);
+            Assert.Equal(times.Min(), bench.RootElement.GetProperty("ms_per_pass").GetProperty("best").GetDouble());
+            Assert.Equal(2, bench.RootElement.GetProperty("batch").GetInt32());
+        }
+        Assert.Contains("ms/img", r.Error); // the readable lines went to stderr
+    }
+
     [Fact]
     public void NoArguments_RunsTheDigitsDemo()
     {
