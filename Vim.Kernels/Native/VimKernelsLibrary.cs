@@ -43,40 +43,35 @@ internal static class VimKernelsLibrary
 
     private static void Load()
     {
-        var candidates = new List<(string Where, Func<nint> Open)>();
+        var candidates = new List<string>();
         string? env = Environment.GetEnvironmentVariable(PathVariable);
-        if (!string.IsNullOrWhiteSpace(env))
-        {
-            string file = Directory.Exists(env) ? Path.Combine(env, FileName) : env;
-            candidates.Add((file, () => NativeLibrary.Load(file)));
-        }
-        string beside = Path.Combine(AppContext.BaseDirectory, FileName);
-        candidates.Add((beside, () => NativeLibrary.Load(beside)));
+        if (!string.IsNullOrWhiteSpace(env)) candidates.Add(Directory.Exists(env) ? Path.Combine(env, FileName) : env);
+        candidates.Add(Path.Combine(AppContext.BaseDirectory, FileName));
         // The host's native probing folders (from the app's deps.json): a referenced package's runtimes/<rid>/native.
         string searchDirs = AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string ?? "";
         foreach (string dir in searchDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             string file = Path.Combine(dir, FileName);
-            if (File.Exists(file) && candidates.All(c => c.Where != file)) candidates.Add((file, () => NativeLibrary.Load(file)));
+            if (File.Exists(file) && !candidates.Contains(file)) candidates.Add(file);
         }
-        candidates.Add((FileName, () => NativeLibrary.Load(FileName))); // the loader's default search (LD_LIBRARY_PATH)
+        candidates.Add(FileName); // the loader's default search (LD_LIBRARY_PATH)
         var errors = new List<string>();
-        foreach (var (where, open) in candidates)
+        foreach (string candidate in candidates)
         {
             try
             {
-                _handle = open();
-                LoadedFrom = where;
+                _handle = NativeLibrary.Load(candidate);
+                LoadedFrom = candidate;
                 NativeLibrary.SetDllImportResolver(typeof(VimKernelsLibrary).Assembly, Resolve);
                 return;
             }
             catch (DllNotFoundException e)
             {
-                errors.Add($"{where}: {e.Message}");
+                errors.Add($"{candidate}: {e.Message}");
             }
             catch (BadImageFormatException e)
             {
-                errors.Add($"{where}: {e.Message}");
+                errors.Add($"{candidate}: {e.Message}");
             }
         }
         _failure = $"{FileName} could not be loaded (reference the Vim.Kernels.Cuda package, set {PathVariable} to its path or put it next to the executable). Tried: {string.Join("; ", errors)}";

@@ -124,9 +124,9 @@ internal static class Commands
         var table = new Table().Title("Parameters by module").AddColumns("module", "tensors", "parameters");
         table.Columns[1].RightAligned();
         table.Columns[2].RightAligned();
-        foreach (var group in model.NamedParameters().GroupBy(p => ModulePrefix(p.Key)))
+        foreach (var (module, tensors, parameters) in ParametersByModule(model))
         {
-            table.AddRow(group.Key, group.Count().ToString(Inv), group.Sum(p => p.Value.Shape.Numel).ToString("N0", Inv));
+            table.AddRow(module, tensors.ToString(Inv), parameters.ToString("N0", Inv));
         }
         AnsiConsole.Write(table);
         return 0;
@@ -154,17 +154,20 @@ internal static class Commands
         var info = Models.Get(name);
         var model = info.Create(Device.Meta);
         var o = Describe(info);
-        o["modules"] = model.NamedParameters().GroupBy(p => ModulePrefix(p.Key))
-            .Select(g => new { module = g.Key, tensors = g.Count(), parameters = g.Sum(p => p.Value.Shape.Numel) }).ToArray();
+        o["modules"] = ParametersByModule(model).Select(m => new { module = m.Module, tensors = m.Tensors, parameters = m.Parameters }).ToArray();
         if (info.Family == "vim")
         {
-            var a = ModelAnatomy.Of(name);
-            o["gflops_per_image"] = Math.Round(a.Flops / 1e9, 6);
-            o["flops_by_part"] = a.FlopsByPart().ToDictionary(p => p.Part, p => p.Flops);
+            var parts = ModelAnatomy.Of(name).FlopsByPart();
+            o["gflops_per_image"] = Math.Round(parts.Sum(p => p.Flops) / 1e9, 6);
+            o["flops_by_part"] = parts.ToDictionary(p => p.Part, p => p.Flops);
         }
         Console.WriteLine(JsonSerializer.Serialize(o, JsonOptions));
         return 0;
     }
+
+    // Tensors and parameters per top-level module (layers counted one by one), in registration order.
+    private static IEnumerable<(string Module, int Tensors, long Parameters)> ParametersByModule(ImageModel model) =>
+        model.NamedParameters().GroupBy(p => ModulePrefix(p.Key)).Select(g => (g.Key, g.Count(), g.Sum(p => p.Value.Shape.Numel)));
 
     // "layers.2.blocks.5.op.x_proj_weight" -> "layers.2"; "patch_embed.0.weight" -> "patch_embed"
     private static string ModulePrefix(string key)
@@ -322,7 +325,8 @@ internal static class Commands
                               $"slowest {ghz[0].ToString("0.00", Inv)}, fastest {ghz[^1].ToString("0.00", Inv)}");
         }
 
-        string rate = flopsPerImage is double perImage ? $"   {F(perImage * batch / (mean / 1000.0) / 1e9)} GFLOP/s" : "";
+        double? gflopsPerSecond = flopsPerImage * batch / (mean / 1000.0) / 1e9;
+        string rate = gflopsPerSecond is double g ? $"   {F(g)} GFLOP/s" : "";
         notes.WriteLine($"{F(msPerImage)} ms/img   {F(imagesPerSecond)} img/s{rate}");
         if (json)
         {
@@ -338,7 +342,7 @@ internal static class Commands
                 ["ms_per_pass"] = new { mean, median, best },
                 ["ms_per_image"] = msPerImage,
                 ["images_per_second"] = imagesPerSecond,
-                ["gflops_per_second"] = flopsPerImage is double g ? g * batch / (mean / 1000.0) / 1e9 : null,
+                ["gflops_per_second"] = gflopsPerSecond,
                 ["steal_percent"] = steal,
                 ["times_ms"] = times,
             }, JsonOptions));
