@@ -10,6 +10,8 @@ namespace Vim.Generators.Emit
             WriteForwardFeatures(w, g);
             w.Line();
             WriteForwardLogits(w, g);
+            w.Line();
+            WriteFeatureMaps(w, g);
         }
 
         private static void WriteForwardFeatures(SourceWriter w, ModelGraph g)

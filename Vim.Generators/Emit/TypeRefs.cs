@@ -19,6 +19,11 @@ namespace Vim.Generators.Emit
         public const string TokenOps = "global::Vim.Runtime.Ops.TokenOps";
         public const string MambaOps = "global::Vim.Runtime.Ops.MambaOps";
         public const string ImageModel = "global::Vim.Runtime.Modules.ImageModel";
+        public const string FeatureInfo = "global::Vim.Runtime.Modules.FeatureInfo";
+        public const string FeatureSelection = "global::Vim.Runtime.Modules.FeatureSelection";
+        public const string FeatureSource = "global::Vim.Runtime.Modules.FeatureSource";
+        public const string TensorList = "global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Tensors.Tensor>";
+        public const string NewTensorList = "new global::System.Collections.Generic.List<global::Vim.Runtime.Tensors.Tensor>";
         public const string ModelInfo = "global::Vim.Runtime.Registry.ModelInfo";
         public const string ModelOverrides = "global::Vim.Runtime.Registry.ModelOverrides";
         public const string ModelInput = "global::Vim.Runtime.Registry.ModelInput";

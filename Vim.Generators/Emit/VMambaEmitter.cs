@@ -44,6 +44,8 @@ namespace Vim.Generators.Emit
             WriteFields(w, g);
             WriteConstructors(w, g);
             WriteForward(w, g);
+            w.Line();
+            WriteFeatureMaps(w, g);
             WriteTraining(w, g);
             if (g.BlockType is null) WriteStageOptions(w, g);
             w.Close();
@@ -189,9 +191,7 @@ namespace Vim.Generators.Emit
         {
             w.Line("/// <summary>Pre-head features (B, C_last): classifier.norm, then the mean over positions.</summary>");
             w.Line("/// <param name=\"x\">Images (B, C, H, W), normalised.</param>");
-            string check = g.PosEmbed
-                ? $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, ImgSize, ImgSize);"
-                : $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[3], PatchSize) : ImgSize);";
+            string check = ImageCheck(g);
             w.Open($"protected override {TypeRefs.Tensor} ForwardFeaturesCore({TypeRefs.Tensor} x)");
             w.Line(check);
             w.Line("// on the CPU, a batch runs as one-image passes spread over the cores");
@@ -202,26 +202,7 @@ namespace Vim.Generators.Emit
             w.Line("// Maps are channel-last (B, H, W, C) throughout; " + (g.ChannelFirst
                 ? "this ln2d model computes the same function channel-first, so only what it reports is permuted (§2.3)."
                 : "this is the model's own layout."));
-            if (g.PatchEmbedVersion == 1)
-            {
-                w.Line("// stem v2: (B, Cin, H, W) → (B, H/2, W/2, C0/2) → norm → GELU → (B, H/4, W/4, C0) → norm");
-                w.Line("var map = _stemConv0.Forward(x, channelFirstInput: true);");
-                if (g.PatchNorm) w.Line("map = Replace(map, _stemNorm2.Forward(map));");
-                w.Line($"{VMambaOps}.ActivationInPlace(map, {Act(1)});");
-                w.Line("map = Replace(map, _stemConv5.Forward(map, channelFirstInput: false));");
-                if (g.PatchNorm) w.Line("map = Replace(map, _stemNorm7.Forward(map));");
-            }
-            else
-            {
-                w.Line("// stem v1: (B, Cin, H, W) → (B, H/p, W/p, C0) → norm");
-                w.Line("var map = _stemConv0.Forward(x, channelFirstInput: true);");
-                if (g.PatchNorm) w.Line("map = Replace(map, _stemNorm2.Forward(map));");
-            }
-            if (g.PosEmbed)
-            {
-                w.Line("// + pos_embed (1, C0, h, w), no interpolation (as upstream's forward)");
-                w.Line($"{VMambaOps}.AddChannelFirstInPlace(map, _posEmbed.Value);");
-            }
+            WriteStem(w, g);
             w.Line("ObserveMap(\"patch_embed\", map);");
             w.Line("for (int i = 0; i < Depths.Length; i++)");
             w.Line("{");
@@ -229,19 +210,7 @@ namespace Vim.Generators.Emit
             w.Line("    foreach (var block in _blocks[i]) block.ForwardInPlace(map);");
             w.Line("    ObserveMap($\"stage{i}_blocks\", map);");
             w.Line("    if (i == Depths.Length - 1) break;");
-            if (g.DownsampleVersion == 0)
-            {
-                w.Line("    // PatchMerging2D: [x(2i,2j), x(2i+1,2j), x(2i,2j+1), x(2i+1,2j+1)] (odd sizes zero-padded) → norm(4C) → reduction");
-                w.Line($"    map = Replace(map, {VMambaOps}.PatchMerge(map));");
-                w.Line("    map = Replace(map, _downNorm[i].Forward(map));");
-                w.Line("    map = Replace(map, _downReduction[i].Forward(map));");
-            }
-            else
-            {
-                w.Line($"    // conv(k{(g.DownsampleVersion == 2 ? "3, s2, p1) → ⌈H/2⌉" : "2, s2) → ⌊H/2⌋")} × C', then norm");
-                w.Line("    map = Replace(map, _downConv[i].Forward(map, channelFirstInput: false));");
-                w.Line("    map = Replace(map, _downNorm[i].Forward(map));");
-            }
+            WriteDownsample(w, g);
             w.Line("}");
             w.Line("// classifier: norm → (permute) → AdaptiveAvgPool2d(1) → flatten                           (§8)");
             w.Line("map = Replace(map, _classifierNorm.Forward(map));");
@@ -285,6 +254,87 @@ namespace Vim.Generators.Emit
             }
             w.Line("}");
             w.Line();
+        }
+
+        /// <summary>The input check: the declared size with a position embedding, else any size of at least one patch.</summary>
+        private static string ImageCheck(VMambaGraph g) => g.PosEmbed
+                ? $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, ImgSize, ImgSize);"
+                : $"{TypeRefs.ModelInput}.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? {TypeRefs.Math}.Max(x.Shape[3], PatchSize) : ImgSize);";
+
+        private static void WriteFeatureMaps(SourceWriter w, VMambaGraph g)
+        {
+            w.Line("/// <summary>Stage i's output before its downsample: Dims[i] channels, reduction PatchSize · 2^i (nominal with odd sizes).</summary>");
+            w.Line($"protected override global::System.Collections.Generic.IReadOnlyList<{TypeRefs.FeatureInfo}> FeatureInfoCore => StageMaps;");
+            w.Line();
+            w.Line($"private static readonly {TypeRefs.FeatureInfo}[] StageMaps = DescribeStageMaps();");
+            w.Line();
+            w.Open($"private static {TypeRefs.FeatureInfo}[] DescribeStageMaps()");
+            w.Line($"var maps = new {TypeRefs.FeatureInfo}[Depths.Length];");
+            w.Line($"for (int i = 0; i < maps.Length; i++) maps[i] = new {TypeRefs.FeatureInfo}(i, $\"layers.{{i}}\", Dims[i], PatchSize << i);");
+            w.Line("return maps;");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>The selected stages' outputs before their downsample, channel-first (B, Dims[i], H_i, W_i), ascending: Backbone_VSSM's maps before its out-norms.</summary>");
+            w.Open($"protected override {TypeRefs.TensorList} ForwardFeatureMapsCore({TypeRefs.Tensor} x, {TypeRefs.FeatureSelection} selection)");
+            w.Line(ImageCheck(g));
+            w.Line("return ForEachImage(x, image => ComputeFeatureMaps(image, selection));");
+            w.Close();
+            w.Line();
+            w.Open($"private {TypeRefs.TensorList} ComputeFeatureMaps({TypeRefs.Tensor} x, {TypeRefs.FeatureSelection} selection)");
+            w.Line($"var maps = {TypeRefs.NewTensorList}(selection.Indices.Count);");
+            WriteStem(w, g);
+            if (g.PosEmbed) w.Line($"{VMambaOps}.AddChannelFirstInPlace(map, _posEmbed.Value);   // + pos_embed, as the classifier");
+            w.Line("for (int i = 0; i <= selection.Last; i++)");
+            w.Line("{");
+            w.Line("    foreach (var block in _blocks[i]) block.ForwardInPlace(map);");
+            w.Line($"    if (selection.Contains(i)) maps.Add({VMambaOps}.ToChannelFirst(map));");
+            w.Line("    if (i == selection.Last) break;");
+            WriteDownsample(w, g);
+            w.Line("}");
+            w.Line("map.Dispose();");
+            w.Line("return maps;");
+            w.Close();
+        }
+
+        private static void WriteStem(SourceWriter w, VMambaGraph g)
+        {
+            if (g.PatchEmbedVersion == 1)
+            {
+                w.Line("// stem v2: (B, Cin, H, W) → (B, H/2, W/2, C0/2) → norm → GELU → (B, H/4, W/4, C0) → norm");
+                w.Line("var map = _stemConv0.Forward(x, channelFirstInput: true);");
+                if (g.PatchNorm) w.Line("map = Replace(map, _stemNorm2.Forward(map));");
+                w.Line($"{VMambaOps}.ActivationInPlace(map, {Act(1)});");
+                w.Line("map = Replace(map, _stemConv5.Forward(map, channelFirstInput: false));");
+                if (g.PatchNorm) w.Line("map = Replace(map, _stemNorm7.Forward(map));");
+            }
+            else
+            {
+                w.Line("// stem v1: (B, Cin, H, W) → (B, H/p, W/p, C0) → norm");
+                w.Line("var map = _stemConv0.Forward(x, channelFirstInput: true);");
+                if (g.PatchNorm) w.Line("map = Replace(map, _stemNorm2.Forward(map));");
+            }
+            if (g.PosEmbed)
+            {
+                w.Line("// + pos_embed (1, C0, h, w), no interpolation (as upstream's forward)");
+                w.Line($"{VMambaOps}.AddChannelFirstInPlace(map, _posEmbed.Value);");
+            }
+        }
+
+        private static void WriteDownsample(SourceWriter w, VMambaGraph g)
+        {
+            if (g.DownsampleVersion == 0)
+            {
+                w.Line("    // PatchMerging2D: [x(2i,2j), x(2i+1,2j), x(2i,2j+1), x(2i+1,2j+1)] (odd sizes zero-padded) → norm(4C) → reduction");
+                w.Line($"    map = Replace(map, {VMambaOps}.PatchMerge(map));");
+                w.Line("    map = Replace(map, _downNorm[i].Forward(map));");
+                w.Line("    map = Replace(map, _downReduction[i].Forward(map));");
+            }
+            else
+            {
+                w.Line($"    // conv(k{(g.DownsampleVersion == 2 ? "3, s2, p1) → ⌈H/2⌉" : "2, s2) → ⌊H/2⌋")} × C', then norm");
+                w.Line("    map = Replace(map, _downConv[i].Forward(map, channelFirstInput: false));");
+                w.Line("    map = Replace(map, _downNorm[i].Forward(map));");
+            }
         }
 
         private static void WriteStageOptions(SourceWriter w, VMambaGraph g)

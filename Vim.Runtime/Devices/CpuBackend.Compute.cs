@@ -159,6 +159,28 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc/>
+    public Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
+    {
+        OpChecks.PatchGrid(tokens, gridHeight, gridWidth, skip);
+        int b = tokens.Shape[0], l = tokens.Shape[1], d = tokens.Shape[2], m = gridHeight * gridWidth;
+        var y = Tensor.Empty(new Shape(b, d, gridHeight, gridWidth), Device);
+        var s = tokens.Span;
+        var o = y.Span;
+        for (int n = 0; n < b; n++)
+        {
+            int p = 0;
+            for (int t = 0; t < l; t++)
+            {
+                if (skip.Contains(t)) continue;
+                var row = s.Slice((n * l + t) * d, d);
+                for (int c = 0; c < d; c++) o[(n * d + c) * m + p] = row[c];
+                p++;
+            }
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
     public Tensor MeanOfTwoTokens(Tensor x, int i, int j)
     {
         OpChecks.Tokens("MeanOfTwoTokens", x, i, j);

@@ -268,6 +268,26 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Without skipped tokens the sequence is the grid already, channel-last: one transpose kernel. With cls tokens the
+    /// rows are staged through host memory (a feature map per selected block, not a per-layer cost).
+    /// </remarks>
+    public Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
+    {
+        OpChecks.PatchGrid(tokens, gridHeight, gridWidth, skip);
+        if (!skip.IsEmpty)
+        {
+            using var host = tokens.To(Device.Cpu);
+            using var grid = CpuBackend.Instance.ToPatchGrid(host, gridHeight, gridWidth, skip);
+            return grid.To(Device);
+        }
+        int b = tokens.Shape[0], l = tokens.Shape[1], d = tokens.Shape[2];
+        var y = Allocate(new Shape(b, d, gridHeight, gridWidth));
+        Run(NativeMethods.ToChannelFirst(_stream, Ptr(tokens), Ptr(y), b, l, d), y, "ToPatchGrid");
+        return y;
+    }
+
+    /// <inheritdoc/>
     public Tensor MeanOfTwoTokens(Tensor x, int i, int j)
     {
         OpChecks.Tokens("MeanOfTwoTokens", x, i, j);

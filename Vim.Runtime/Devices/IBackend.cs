@@ -55,6 +55,19 @@ public partial interface IBackend
     /// <summary>Inserts a (1, 1, D) token at <paramref name="position"/> of (B, M, D) → (B, M + 1, D).</summary>
     Tensor InsertToken(Tensor tokens, Tensor token, int position);
 
+    /// <summary>
+    /// Tokens (B, L, D) → a channel-first map (B, D, gridHeight, gridWidth) of the rows that are not in
+    /// <paramref name="skip"/> (the cls tokens), in sequence order, row-major over the grid. The default stages
+    /// through host memory; a backend overrides it where it has a kernel.
+    /// </summary>
+    Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
+    {
+        OpChecks.PatchGrid(tokens, gridHeight, gridWidth, skip);
+        using var host = tokens.To(Device.Cpu);
+        using var grid = CpuBackend.Instance.ToPatchGrid(host, gridHeight, gridWidth, skip);
+        return grid.To(Device);
+    }
+
     /// <summary>x (B, …) += addend (1, …), broadcast over the batch.</summary>
     void AddBroadcastInPlace(Tensor x, Tensor addend);
 

@@ -105,6 +105,26 @@ internal static class OpChecks
         }
     }
 
+    /// <summary>
+    /// Tokens to a patch grid: (B, L, D) with L = gridHeight · gridWidth + the skipped rows, which are distinct
+    /// positions of the sequence.
+    /// </summary>
+    public static void PatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
+    {
+        Tokens("ToPatchGrid", tokens, skip);
+        for (int i = 0; i < skip.Length; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                if (skip[i] == skip[j]) throw new ArgumentException($"ToPatchGrid: token {skip[i]} is skipped twice.");
+            }
+        }
+        if (gridHeight < 1 || gridWidth < 1 || (long)gridHeight * gridWidth + skip.Length != tokens.Shape[1])
+        {
+            throw new ArgumentException($"ToPatchGrid: {tokens.Shape} less {skip.Length} skipped token(s) is not a {gridHeight}x{gridWidth} grid.");
+        }
+    }
+
     /// <summary>Conv2d: a rank-4 map with the weight's input channels, stride ≥ 1, padding ≥ 0, at least one output; returns the output size.</summary>
     public static (int Height, int Width) Conv2d(Tensor x, bool channelFirstInput, Parameter weight, int stride, int padding)
     {

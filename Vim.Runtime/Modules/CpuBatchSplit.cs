@@ -23,14 +23,20 @@ internal static class CpuBatchSplit
     /// (then the passes still running take the idle cores: <see cref="CoreShare"/>). Every output must have the
     /// batch as its first dimension (logits, features, per-token features all do).
     /// </summary>
-    public static Tensor Run(Tensor x, Func<Tensor, Tensor> compute)
+    public static Tensor Run(Tensor x, Func<Tensor, Tensor> compute) => RunMany(x, image => [compute(image)])[0];
+
+    /// <summary>
+    /// As <see cref="Run"/> for a pass that returns several outputs (feature maps): output k is the concatenation over
+    /// the batch of every image's output k.
+    /// </summary>
+    public static IReadOnlyList<Tensor> RunMany(Tensor x, Func<Tensor, IReadOnlyList<Tensor>> compute)
     {
         int batch = x.Shape[0];
         int workers = Math.Min(KernelThreading.CurrentDegree, batch);
         int imageSize = (int)(x.Numel / batch);
         var imageShape = x.Shape.ToArray();
         imageShape[0] = 1;
-        var outputs = new Tensor?[batch];
+        var outputs = new IReadOnlyList<Tensor>?[batch];
         int next = -1;
         var cores = new CoreShare(workers);
         try
@@ -54,7 +60,18 @@ internal static class CpuBatchSplit
                     cores.Leave();
                 }
             });
-            return Concatenate(outputs!);
+            var first = outputs[0]!;
+            var stacked = new List<Tensor>(first.Count);
+            try
+            {
+                for (int k = 0; k < first.Count; k++) stacked.Add(Concatenate(outputs.Select(o => o![k]).ToArray()));
+            }
+            catch
+            {
+                foreach (var t in stacked) t.Dispose();
+                throw;
+            }
+            return stacked;
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
         {
@@ -64,7 +81,11 @@ internal static class CpuBatchSplit
         }
         finally
         {
-            foreach (var output in outputs) output?.Dispose();
+            foreach (var output in outputs)
+            {
+                if (output is null) continue;
+                foreach (var t in output) t.Dispose();
+            }
         }
     }
 

@@ -7,7 +7,7 @@ using Vim.Runtime.Training;
 namespace Vim.Runtime.Modules;
 
 /// <summary>A registered image model: what every generated model class derives from.</summary>
-public abstract class ImageModel : Module
+public abstract partial class ImageModel : Module
 {
     /// <summary>Creates the model with parameters on <paramref name="device"/> (CPU or meta).</summary>
     protected ImageModel(Device device) : base(device)

@@ -3,9 +3,18 @@ using Vim.Runtime.Tensors;
 
 namespace Vim.Runtime.Ops;
 
-/// <summary>Elementwise in-place operations used by generated model code.</summary>
+/// <summary>Elementwise operations used by generated model code.</summary>
 public static class TensorOps
 {
+    /// <summary>a + b as a new tensor (same shape and device).</summary>
+    public static Tensor Add(Tensor a, Tensor b)
+    {
+        var sum = Tensor.Empty(a.Shape, a.Device);
+        a.CopyTo(sum);
+        AddInPlace(sum, b);
+        return sum;
+    }
+
     /// <summary>a += b (same element count, same device).</summary>
     public static void AddInPlace(Tensor a, Tensor b) => Backends.For(a.Device).AddInPlace(a, b);
 

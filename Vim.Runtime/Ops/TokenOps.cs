@@ -24,6 +24,13 @@ public static class TokenOps
     /// <summary>Maximum over tokens → (B, D).</summary>
     public static Tensor MaxOverTokens(Tensor x) => Backends.For(x.Device).MaxOverTokens(x);
 
+    /// <summary>
+    /// Tokens (B, L, D) → the patch grid (B, D, gridHeight, gridWidth) without the rows at <paramref name="clsPositions"/>,
+    /// as the official detection and segmentation backbones reshape block outputs (<c>permute(0, 2, 1).reshape(B, -1, Hp, Wp)</c>).
+    /// </summary>
+    public static Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, params ReadOnlySpan<int> clsPositions) =>
+        Backends.For(tokens.Device).ToPatchGrid(tokens, gridHeight, gridWidth, clsPositions);
+
     /// <summary>Backward of <see cref="InsertToken"/>: the token's gradient (summed over the batch) goes to its parameter; returns the patches' (B, M, D).</summary>
     public static Tensor InsertTokenBackward(Tensor dTokens, Modules.Parameter token, int position) => Backends.For(dTokens.Device).InsertTokenBackward(dTokens, token, position);
 

@@ -44,6 +44,16 @@ public static class Models
     /// <exception cref="KeyNotFoundException">No model has that name; the message lists close names.</exception>
     public static ImageModel Create(string name, Device? device = null, ModelOverrides? overrides = null) => Get(name).Create(device, overrides);
 
+    /// <summary>
+    /// Builds a fresh model as a backbone (timm's <c>create_model(name, features_only=True, out_indices=…)</c>): its
+    /// forward returns the feature maps at <paramref name="outIndices"/> (null: the model's default).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No model has that name.</exception>
+    /// <exception cref="ArgumentException">An index is not one of the model's maps, or the source does not apply.</exception>
+    public static FeatureExtractor CreateFeatureExtractor(string name, IReadOnlyList<int>? outIndices = null, FeatureSource source = FeatureSource.BlockOutput,
+        Device? device = null, ModelOverrides? overrides = null) =>
+        new(Create(name, device, overrides), outIndices, source);
+
     /// <summary>The registry entry for a name or alias.</summary>
     public static ModelInfo Get(string name)
     {

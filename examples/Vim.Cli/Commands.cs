@@ -77,6 +77,7 @@ internal static class Commands
         string bimamba = a.Branches == 2 ? "v2 (second conv/x_proj/dt_proj/A/D branch on reversed tokens)"
             : a.Scans == 2 ? "v1 (shared conv/x_proj/dt_proj, second A for the reversed scan)" : "none (one forward scan)";
         Console.WriteLine($"structure: D {a.D}, E {a.E}, N {a.N}, R {a.R}, K {a.K}, depth {a.Depth}, patch {a.PatchSize}, grid {a.GridHeight}×{a.GridWidth}, L {a.Tokens}, {a.Norm}, bimamba {bimamba}");
+        Console.WriteLine(FeatureMapsLine(Models.Create(name, Device.Meta)));
         Console.WriteLine();
 
         var flops = new Table().Title("FLOPs per image").AddColumns("part", "GFLOP", "share");
@@ -120,6 +121,7 @@ internal static class Commands
         Console.WriteLine($"{info.Name}  ({info.Family}; aliases: {(info.Aliases.Count == 0 ? "-" : string.Join(", ", info.Aliases))})");
         Console.WriteLine($"parameters: {model.ParameterCount.ToString("N0", Inv)}");
         Console.WriteLine($"input: {info.Channels}×{info.ImgHeight}×{info.ImgWidth}, mean ({Join(info.Mean)}), std ({Join(info.Std)}), crop {info.CropPct.ToString(Inv)}, {info.Interpolation}");
+        Console.WriteLine(FeatureMapsLine(model));
         Console.WriteLine("FLOPs: not modelled for this family.");
         var table = new Table().Title("Parameters by module").AddColumns("module", "tensors", "parameters");
         table.Columns[1].RightAligned();
@@ -154,6 +156,8 @@ internal static class Commands
         var info = Models.Get(name);
         var model = info.Create(Device.Meta);
         var o = Describe(info);
+        o["feature_info"] = model.FeatureInfo.Select(f => new { index = f.Index, module = f.Module, channels = f.Channels, reduction = f.Reduction }).ToArray();
+        o["default_out_indices"] = model.DefaultOutIndices;
         o["modules"] = ParametersByModule(model).Select(m => new { module = m.Module, tensors = m.Tensors, parameters = m.Parameters }).ToArray();
         if (info.Family == "vim")
         {
@@ -163,6 +167,16 @@ internal static class Commands
         }
         Console.WriteLine(JsonSerializer.Serialize(o, JsonOptions));
         return 0;
+    }
+
+    // The backbone maps (Models.CreateFeatureExtractor) in one line: "layers.0..23: 192 ch, reduction 16" or one entry per stage.
+    private static string FeatureMapsLine(ImageModel model)
+    {
+        var maps = model.FeatureInfo;
+        string described = maps.All(f => f.Channels == maps[0].Channels && f.Reduction == maps[0].Reduction)
+            ? $"{maps.Count} ({maps[0].Module}..{maps[^1].Module}), {maps[0].Channels} channels, reduction {maps[0].Reduction}"
+            : string.Join(", ", maps.Select(f => $"{f.Module} {f.Channels} ch /{f.Reduction}"));
+        return $"feature maps: {described}; default out indices [{string.Join(", ", model.DefaultOutIndices)}]";
     }
 
     // Tensors and parameters per top-level module (layers counted one by one), in registration order.

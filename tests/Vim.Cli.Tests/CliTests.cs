@@ -4,6 +4,8 @@ namespace Vim.Cli.Tests;
 public class CliTests
 {
     /// <summary>list, info and bench with --json print one JSON document on stdout that agrees with the registry.</summary>
+    private const int DigitsDepth = 6; // vim_digits_patch8_32 is declared with Depth = 6
+
     [Fact]
     public void ListInfoAndBench_PrintJsonWhenAsked()
     {
@@ -26,6 +28,10 @@ public class CliTests
             long total = info.RootElement.GetProperty("modules").EnumerateArray().Sum(m => m.GetProperty("parameters").GetInt64());
             Assert.Equal(info.RootElement.GetProperty("parameters").GetInt64(), total);
             Assert.True(info.RootElement.GetProperty("gflops_per_image").GetDouble() > 0);
+            var maps = info.RootElement.GetProperty("feature_info").EnumerateArray().ToList();
+            Assert.Equal(DigitsDepth, maps.Count);
+            Assert.Equal($"layers.{DigitsDepth - 1}", maps[^1].GetProperty("module").GetString());
+            Assert.Equal(DigitsDepth - 1, info.RootElement.GetProperty("default_out_indices").EnumerateArray().Last().GetInt32());
         }
 
         r = VimTool.Run("bench", "vim_digits_patch8_32", "--json", "--iterations", "2", "--warmup", "0", "-b", "2");

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes a parity fixture for one VisionMamba configuration from the official code, in the layout of
 tests/Vim.Runtime.Tests/Fixtures/Data/<case>: weights.safetensors (the state dict, float32, state-dict order),
-io.safetensors (input, logits, features, patch_proj, patch_embed, layer0_hidden, layer0_residual) and config.json.
+io.safetensors (input, logits, features, patch_proj, patch_embed, layer0_hidden, layer0_residual; with --all-layers
+layer{i}_hidden and layer{i}_residual, the (hidden_states, residual) every block returns, for the backbone feature maps)
+and config.json.
 
 For configurations the shared fixtures do not cover. The model is hustvl/Vim's VisionMamba imported from --repo as
 vim_official_train_step.py imports it (the CUDA kernels routed to upstream's reference functions), initialised by its
@@ -41,6 +43,7 @@ def main():
     p.add_argument("--kwargs", required=True, help="VisionMamba constructor arguments as JSON")
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--all-layers", action="store_true", help="also store every block's (hidden_states, residual) output")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     kwargs = json.loads(a.kwargs)
@@ -66,7 +69,9 @@ def main():
 
     model.patch_embed.register_forward_hook(keep("patch_proj"))
     model.layers[0].register_forward_pre_hook(lambda module, inputs: seen.__setitem__("patch_embed", inputs[0]) and None)
-    model.layers[0].register_forward_hook(keep("layer0_hidden", "layer0_residual"))
+    layers = range(len(model.layers)) if a.all_layers else [0]
+    for i in layers:
+        model.layers[i].register_forward_hook(keep(f"layer{i}_hidden", f"layer{i}_residual"))
     with torch.no_grad():
         features = model(x, return_features=True)
         logits = model(x)
@@ -74,7 +79,8 @@ def main():
     write_safetensors(os.path.join(a.out, "weights.safetensors"), model.state_dict())
     write_safetensors(os.path.join(a.out, "io.safetensors"), {
         "input": x, "logits": logits, "features": features, "patch_proj": seen["patch_proj"],
-        "patch_embed": seen["patch_embed"], "layer0_hidden": seen["layer0_hidden"], "layer0_residual": seen["layer0_residual"]})
+        "patch_embed": seen["patch_embed"],
+        **{f"layer{i}_{part}": seen[f"layer{i}_{part}"] for i in layers for part in ("hidden", "residual")}})
     with open(os.path.join(a.out, "config.json"), "w") as f:
         json.dump({"family": "vim", "case": os.path.basename(os.path.normpath(a.out)), "upstream_class": "vim/models_mamba.py:VisionMamba",
                    "kwargs": kwargs, "seed": a.seed, "batch": a.batch, "torch": torch.__version__, "precision": "float32",

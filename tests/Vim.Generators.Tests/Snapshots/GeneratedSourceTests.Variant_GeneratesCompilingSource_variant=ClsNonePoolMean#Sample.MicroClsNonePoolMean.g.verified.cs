@@ -157,6 +157,74 @@ namespace Sample
             return _head.Forward(features);
         }
 
+        /// <summary>Maps of each block's output: D channels on the patch grid, reduction = the patch stride.</summary>
+        protected override global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Modules.FeatureInfo> FeatureInfoCore => BlockMaps;
+
+        private static readonly global::Vim.Runtime.Modules.FeatureInfo[] BlockMaps = DescribeBlockMaps();
+
+        private static global::Vim.Runtime.Modules.FeatureInfo[] DescribeBlockMaps()
+        {
+            var maps = new global::Vim.Runtime.Modules.FeatureInfo[Depth];
+            for (int k = 0; k < maps.Length; k++)
+            {
+                int i = k;
+                maps[k] = new global::Vim.Runtime.Modules.FeatureInfo(i, $"layers.{i}", EmbedDim, Stride);
+            }
+            return maps;
+        }
+
+        /// <summary>timm's default for token models: the last three maps.</summary>
+        protected override int DefaultFeatureCount => 3;
+
+        /// <inheritdoc/>
+        public override bool HasResidualStream => true;
+
+        /// <summary>The selected blocks' maps (B, D, GridHeight, GridWidth), ascending by index.</summary>
+        protected override global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Tensors.Tensor> ForwardFeatureMapsCore(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Modules.FeatureSelection selection)
+        {
+            global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, Channels, ImgHeight, ImgWidth);
+            return ForEachImage(x, image => ComputeFeatureMaps(image, selection));
+        }
+
+        private global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Tensors.Tensor> ComputeFeatureMaps(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Modules.FeatureSelection selection)
+        {
+            var maps = new global::System.Collections.Generic.List<global::Vim.Runtime.Tensors.Tensor>(selection.Indices.Count);
+            // no cls token: the sequence is the patches, L = M
+            var hidden = _patchEmbed.Forward(x);
+            Observe("patch_proj", hidden);
+            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
+            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+            Observe("patch_embed", hidden);
+            var residual = hidden;
+            // every block runs in full (the classifier's last layer computes only its read-out row), up to the deepest map asked for
+            hidden = _layers[0].Mix(residual, reverse: false);
+            TakeFeatureMap(0, hidden, residual, selection, maps);
+            for (int i = 1; i <= selection.Last; i++)
+            {
+                var previous = hidden;
+                hidden = _layers[i].Forward(previous, residual, reverse: false);
+                previous.Dispose();
+                TakeFeatureMap(i, hidden, residual, selection, maps);
+            }
+            hidden.Dispose();
+            residual.Dispose();
+            return maps;
+        }
+
+        /// <summary>Adds map <paramref name="index"/> when selected: tokens → (B, D, GridHeight, GridWidth).</summary>
+        private void TakeFeatureMap(int index, global::Vim.Runtime.Tensors.Tensor hidden, global::Vim.Runtime.Tensors.Tensor residual, global::Vim.Runtime.Modules.FeatureSelection selection, global::System.Collections.Generic.List<global::Vim.Runtime.Tensors.Tensor> maps)
+        {
+            if (!selection.Contains(index)) return;
+            if (selection.Source == global::Vim.Runtime.Modules.FeatureSource.Residual)
+            {
+                // the residual stream the next block normalises: r_i + h_i
+                using var sum = global::Vim.Runtime.Ops.TensorOps.Add(residual, hidden);
+                maps.Add(global::Vim.Runtime.Ops.TokenOps.ToPatchGrid(sum, GridHeight, GridWidth));
+                return;
+            }
+            maps.Add(global::Vim.Runtime.Ops.TokenOps.ToPatchGrid(hidden, GridHeight, GridWidth));
+        }
+
         /// <summary>The official <c>no_weight_decay()</c> keys this variant has: the position embedding and cls tokens are never decayed.</summary>
         public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
             new global::System.Collections.Generic.HashSet<string> { "pos_embed" };

@@ -167,6 +167,47 @@ namespace Sample
             Observe(name, channelFirst);
         }
 
+
+        /// <summary>Stage i's output before its downsample: Dims[i] channels, reduction PatchSize · 2^i (nominal with odd sizes).</summary>
+        protected override global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Modules.FeatureInfo> FeatureInfoCore => StageMaps;
+
+        private static readonly global::Vim.Runtime.Modules.FeatureInfo[] StageMaps = DescribeStageMaps();
+
+        private static global::Vim.Runtime.Modules.FeatureInfo[] DescribeStageMaps()
+        {
+            var maps = new global::Vim.Runtime.Modules.FeatureInfo[Depths.Length];
+            for (int i = 0; i < maps.Length; i++) maps[i] = new global::Vim.Runtime.Modules.FeatureInfo(i, $"layers.{i}", Dims[i], PatchSize << i);
+            return maps;
+        }
+
+        /// <summary>The selected stages' outputs before their downsample, channel-first (B, Dims[i], H_i, W_i), ascending: Backbone_VSSM's maps before its out-norms.</summary>
+        protected override global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Tensors.Tensor> ForwardFeatureMapsCore(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Modules.FeatureSelection selection)
+        {
+            global::Vim.Runtime.Registry.ModelInput.CheckImages(ModelInfo.Name, x, Device, InChans, x.Rank == 4 ? global::System.Math.Max(x.Shape[2], PatchSize) : ImgSize, x.Rank == 4 ? global::System.Math.Max(x.Shape[3], PatchSize) : ImgSize);
+            return ForEachImage(x, image => ComputeFeatureMaps(image, selection));
+        }
+
+        private global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Tensors.Tensor> ComputeFeatureMaps(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Modules.FeatureSelection selection)
+        {
+            var maps = new global::System.Collections.Generic.List<global::Vim.Runtime.Tensors.Tensor>(selection.Indices.Count);
+            // stem v2: (B, Cin, H, W) → (B, H/2, W/2, C0/2) → norm → GELU → (B, H/4, W/4, C0) → norm
+            var map = _stemConv0.Forward(x, channelFirstInput: true);
+            map = Replace(map, _stemNorm2.Forward(map));
+            global::Vim.Runtime.Ops.VMambaOps.ActivationInPlace(map, global::Vim.Dsl.ActLayer.Gelu);
+            map = Replace(map, _stemConv5.Forward(map, channelFirstInput: false));
+            map = Replace(map, _stemNorm7.Forward(map));
+            for (int i = 0; i <= selection.Last; i++)
+            {
+                foreach (var block in _blocks[i]) block.ForwardInPlace(map);
+                if (selection.Contains(i)) maps.Add(global::Vim.Runtime.Ops.VMambaOps.ToChannelFirst(map));
+                if (i == selection.Last) break;
+                // conv(k3, s2, p1) → ⌈H/2⌉ × C', then norm
+                map = Replace(map, _downConv[i].Forward(map, channelFirstInput: false));
+                map = Replace(map, _downNorm[i].Forward(map));
+            }
+            map.Dispose();
+            return maps;
+        }
         /// <summary>The official <c>no_weight_decay()</c>: the position embedding is never decayed.</summary>
         public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
             new global::System.Collections.Generic.HashSet<string> {  };
