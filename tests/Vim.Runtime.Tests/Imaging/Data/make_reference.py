@@ -12,6 +12,8 @@ Outputs (all small):
   {chelsea,coffee}_resized.png   PIL bicubic resize to torchvision Resize(256) size
   {chelsea,coffee}_norm_s7.f32   CenterCrop(224), ToTensor, Normalize(ImageNet) in float32, CHW,
                                  every 7th element, little-endian
+  {chelsea,coffee}.jpg, *_jpg_norm_s7.f32   the photos saved by PIL as JPEG (quality 90), then decoded by PIL and
+                            preprocessed as above (the official evaluation of a JPEG)
   decode/*.png + *.rgb      PNGs written by PIL in several modes, with np.array(im.convert("RGB")) as raw bytes
 The torchvision steps are re-implemented here with their documented formulas (torchvision itself is not needed):
   Resize(int): short side = S, long side = int(S * long / short); PIL resize with BICUBIC.
@@ -52,6 +54,17 @@ def photos():
         x = np.asarray(c, dtype=np.uint8).transpose(2, 0, 1).astype(np.float32) / np.float32(255)
         x = (x - mean) / std
         x.reshape(-1)[::7].astype("<f4").tofile(f"{name}_norm_s7.f32")
+
+
+def photos_jpeg():
+    mean = np.array([0.485, 0.456, 0.406], dtype=np.float32).reshape(3, 1, 1)
+    std = np.array([0.229, 0.224, 0.225], dtype=np.float32).reshape(3, 1, 1)
+    for name in ("chelsea", "coffee"):
+        Image.open(f"{name}.png").convert("RGB").save(f"{name}.jpg", quality=90)
+        im = Image.open(f"{name}.jpg").convert("RGB")
+        r = im.resize(torchvision_resize_size(*im.size, 256), Image.BICUBIC)
+        x = np.asarray(center_crop(r, 224), dtype=np.uint8).transpose(2, 0, 1).astype(np.float32) / np.float32(255)
+        ((x - mean) / std).reshape(-1)[::7].astype("<f4").tofile(f"{name}_jpg_norm_s7.f32")
 
 
 def synthetic():
@@ -111,5 +124,6 @@ def decode_cases():
 
 if __name__ == "__main__":
     photos()
+    photos_jpeg()
     synthetic()
     decode_cases()
