@@ -56,6 +56,8 @@ namespace Vim.Generators.Emit
 
             w.Line();
             ComponentTrainingEmitter.WriteMixer(w, m, kind);
+            w.Line();
+            ComponentOnnxEmitter.WriteMixer(w, m, kind);
             w.Close();
         }
 
@@ -248,6 +250,8 @@ namespace Vim.Generators.Emit
             w.Close();
             w.Line();
             ComponentTrainingEmitter.WriteBlock(w, b, mixerType);
+            w.Line();
+            ComponentOnnxEmitter.WriteBlock(w, b);
             w.Close();
         }
 

@@ -12,6 +12,8 @@ namespace Vim.Generators.Emit
             WriteForwardLogits(w, g);
             w.Line();
             WriteFeatureMaps(w, g);
+            w.Line();
+            WriteOnnx(w, g);
         }
 
         private static void WriteForwardFeatures(SourceWriter w, ModelGraph g)

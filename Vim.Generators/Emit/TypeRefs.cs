@@ -31,6 +31,9 @@ namespace Vim.Generators.Emit
         public const string Math = "global::System.Math";
         public const string ActivationStore = "global::Vim.Runtime.Training.ActivationStore";
         public const string TrainingContext = "global::Vim.Runtime.Training.TrainingContext";
+        public const string OnnxGraph = "global::Vim.Runtime.Onnx.OnnxGraphBuilder";
+        public const string OnnxOps = "global::Vim.Runtime.Onnx.OnnxOps";
+        public const string OnnxMamba = "global::Vim.Runtime.Onnx.OnnxMamba";
         public const string TrainOps = "global::Vim.Runtime.Ops.TrainOps";
     }
 }

@@ -88,9 +88,22 @@ var evaluate = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint on 
 evaluate.SetAction(r => Cli.Guard(() => TrainCommand.Eval(r.GetRequiredValue(modelArg), r.GetRequiredValue(dataOpt), r.GetRequiredValue(evalCheckpoint), r.GetValue(workersOpt),
     r.GetValue(trainImgSizeOpt), r.GetValue(classesOpt), r.GetValue(entryOpt) ?? "model")));
 
+var onnxOutOpt = new Option<string>("--out", "-o") { Description = "The .onnx file to write.", Required = true };
+var opsetOpt = new Option<int>("--opset") { Description = "ONNX operator set, 17 to 21.", DefaultValueFactory = _ => 17 };
+var staticBatchOpt = new Option<bool>("--static-batch") { Description = "Batch 1 fixed in the graph (default: a symbolic batch dimension)." };
+var export = new Command("export", "Export a model to ONNX (the selective scans as ONNX Scan loops; weights embedded under their official keys).")
+    { modelArg, checkpointOpt, entryOpt, onnxOutOpt, opsetOpt, staticBatchOpt };
+export.SetAction(r => Cli.Guard(() => OnnxCommands.Export(r.GetRequiredValue(modelArg), r.GetValue(checkpointOpt), r.GetValue(entryOpt) ?? "model",
+    r.GetRequiredValue(onnxOutOpt), r.GetValue(opsetOpt), r.GetValue(staticBatchOpt))));
+
+var onnxRoundsOpt = new Option<int>("--rounds") { Description = "Timed rounds, each one pass of ours then one of ONNX Runtime.", DefaultValueFactory = _ => 10 };
+var benchOnnx = new Command("bench-onnx", "Export a model to ONNX and time ONNX Runtime (CPU) against our forward, interleaved, in one process.")
+    { modelArg, batchOpt, onnxRoundsOpt, threadsOpt };
+benchOnnx.SetAction(r => Cli.Guard(() => OnnxCommands.Bench(r.GetRequiredValue(modelArg), r.GetValue(batchOpt), r.GetValue(onnxRoundsOpt), r.GetValue(threadsOpt))));
+
 var root = new RootCommand("vim: classify, benchmark and train Vision Mamba models (Vim, VMamba) with the official numbers. " +
-    "Inference runs on the CPU or an NVIDIA GPU (--device cuda, with libvimkernels.so); training runs on the CPU. " +
-    "With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate };
+    "Inference runs on the CPU or an NVIDIA GPU (--device cuda, with libvimkernels.so); training runs on the CPU; Vim models export to ONNX. " +
+    "With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate, export, benchOnnx };
 root.SetAction(_ => Cli.Guard(Commands.Demo));
 
 return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

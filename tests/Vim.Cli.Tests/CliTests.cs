@@ -259,4 +259,28 @@ public class CliTests
         r = VimTool.Run("bench-train", "vim_digits_patch8_32", "--steps", "0");
         Assert.Contains("--steps must be at least 1, got 0", r.Error + r.Output);
     }
+
+    [Fact]
+    public void Export_WritesTheOnnxFile_AndRefusesWhatItCannotExport()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"vim-export-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string onnx = Path.Combine(dir, "digits.onnx");
+            var r = VimTool.Run("export", "vim_digits_patch8_32", "--out", onnx, "--static-batch");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Contains("opset 17, batch 1", r.Output);
+            Assert.True(new FileInfo(onnx).Length > 1_000_000, "the digits model's weights are about 1 MB");
+
+            r = VimTool.Run("export", "vmamba_tiny_s1l8", "--out", Path.Combine(dir, "vmamba.onnx"));
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("SS2D", r.Error);
+            Assert.False(File.Exists(Path.Combine(dir, "vmamba.onnx")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -85,5 +85,20 @@ namespace Sample
                 _norm.Backward(sum, dNormed, dSum, accumulate: true);
             }
         }
+
+        /// <summary>ONNX nodes computing <see cref="Forward"/>: <paramref name="residual"/> becomes residual + hidden (fused or not, the same function).</summary>
+        public string ToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string hidden, ref string residual, bool reverse)
+        {
+            residual = g.Op("Add", [residual, hidden]);
+            return MixToOnnx(g, residual, reverse);
+        }
+
+        /// <summary>ONNX nodes computing <see cref="Mix"/>: mixer(LayerNorm(residual)).</summary>
+        public string MixToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string residual, bool reverse)
+        {
+            string normed;
+            using (g.Scope("norm")) normed = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, residual, _norm);
+            using (g.Scope("mixer")) return _mixer.ToOnnx(g, normed, reverse);
+        }
     }
 }

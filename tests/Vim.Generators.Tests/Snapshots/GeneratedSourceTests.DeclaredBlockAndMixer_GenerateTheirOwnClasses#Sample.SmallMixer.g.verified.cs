@@ -147,5 +147,17 @@ namespace Sample
             // xz = hidden · in_projᵀ
             return _inProj.Backward(saved.Hidden, dXz)!;
         }
+
+        /// <summary>ONNX nodes computing <see cref="Forward"/>(hidden, reverse); returns the output's value name.</summary>
+        public string ToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string hidden, bool reverse)
+        {
+            var xz = global::Vim.Runtime.Onnx.OnnxOps.Linear(g, hidden, _inProj);
+            var x = global::Vim.Runtime.Onnx.OnnxOps.Slice(g, xz, 2, 0, DInner);
+            var z = global::Vim.Runtime.Onnx.OnnxOps.Slice(g, xz, 2, DInner, 2 * DInner);
+            // v1: one prepared branch, scanned forward with A and over reversed time with A_b
+            var branch = global::Vim.Runtime.Onnx.OnnxMamba.Prepare(g, x, _conv1d, _xProj, _dtProj, DState, reverse);
+            var y = g.Op("Add", [global::Vim.Runtime.Onnx.OnnxMamba.Scan(g, branch, z, _aLog, _d, reverse, 1f), global::Vim.Runtime.Onnx.OnnxMamba.Scan(g, branch, z, _aBLog, _d, !reverse, 1f)]);
+            return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, y, _outProj);
+        }
     }
 }

@@ -238,6 +238,27 @@ namespace Sample
             maps.Add(global::Vim.Runtime.Ops.TokenOps.ToPatchGrid(hidden, GridHeight, GridWidth, ClsPosition));
         }
 
+        /// <summary>ONNX nodes computing <see cref="ForwardCore"/>: input <c>images</c> (batch, C, H, W), returns the logits' value name.</summary>
+        protected override string BuildOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, long batch)
+        {
+            var images = g.Input("images", [batch, Channels, ImgHeight, ImgWidth]);
+            string hidden;
+            using (g.Scope("patch_embed")) hidden = global::Vim.Runtime.Onnx.OnnxOps.PatchEmbed(g, images, _patchEmbed);
+            hidden = global::Vim.Runtime.Onnx.OnnxOps.InsertToken(g, hidden, _clsToken, ClsPosition, NumPatches);
+            hidden = g.Op("Add", [hidden, g.Weight(_posEmbed)]);
+            var residual = hidden;
+            using (g.Scope("layers.0")) hidden = _layers[0].MixToOnnx(g, residual, reverse: false);
+            for (int i = 1; i < Depth; i++)
+            {
+                using (g.Scope($"layers.{i}")) hidden = _layers[i].ToOnnx(g, hidden, ref residual, reverse: false);
+            }
+            string normed;
+            using (g.Scope("norm_f")) normed = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, g.Op("Add", [residual, hidden]), _normF);
+            var features = global::Vim.Runtime.Onnx.OnnxOps.SelectToken(g, normed, ClsPosition);
+            if (_head is null) return features;
+            using (g.Scope("head")) return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, features, _head);
+        }
+
         /// <summary>The official <c>no_weight_decay()</c> keys this variant has: the position embedding and cls tokens are never decayed.</summary>
         public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
             new global::System.Collections.Generic.HashSet<string> { "pos_embed", "cls_token" };
@@ -426,6 +447,21 @@ namespace Sample
                     _norm.Backward(sum, dNormed, dSum, accumulate: true);
                 }
             }
+
+            /// <summary>ONNX nodes computing <see cref="Forward"/>: <paramref name="residual"/> becomes residual + hidden (fused or not, the same function).</summary>
+            public string ToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string hidden, ref string residual, bool reverse)
+            {
+                residual = g.Op("Add", [residual, hidden]);
+                return MixToOnnx(g, residual, reverse);
+            }
+
+            /// <summary>ONNX nodes computing <see cref="Mix"/>: mixer(RMSNorm(residual)).</summary>
+            public string MixToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string residual, bool reverse)
+            {
+                string normed;
+                using (g.Scope("norm")) normed = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, residual, _norm);
+                using (g.Scope("mixer")) return _mixer.ToOnnx(g, normed, reverse);
+            }
         }
 
         /// <summary>Mamba mixer (bimamba v2, outputs halved; d_state 8, d_conv 4, expand 2, dt_rank auto); d_model comes from the model.</summary>
@@ -567,6 +603,19 @@ namespace Sample
                 global::Vim.Runtime.Ops.MambaOps.BranchBackward(saved.Xz, saved.XDbl, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse, dY, scale: 0.5f, dXz);
                 // xz = hidden · in_projᵀ
                 return _inProj.Backward(saved.Hidden, dXz)!;
+            }
+
+            /// <summary>ONNX nodes computing <see cref="Forward"/>(hidden, reverse); returns the output's value name.</summary>
+            public string ToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string hidden, bool reverse)
+            {
+                var xz = global::Vim.Runtime.Onnx.OnnxOps.Linear(g, hidden, _inProj);
+                var x = global::Vim.Runtime.Onnx.OnnxOps.Slice(g, xz, 2, 0, DInner);
+                var z = global::Vim.Runtime.Onnx.OnnxOps.Slice(g, xz, 2, DInner, 2 * DInner);
+                // v2: (forward branch + backward branch) / 2
+                var forward = global::Vim.Runtime.Onnx.OnnxMamba.BranchOutput(g, x, z, _conv1d, _xProj, _dtProj, _aLog, _d, DState, reverse, 0.5f);
+                var backward = global::Vim.Runtime.Onnx.OnnxMamba.BranchOutput(g, x, z, _conv1dB, _xProjB, _dtProjB, _aBLog, _dB, DState, !reverse, 0.5f);
+                var y = g.Op("Add", [forward, backward]);
+                return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, y, _outProj);
             }
         }
     }

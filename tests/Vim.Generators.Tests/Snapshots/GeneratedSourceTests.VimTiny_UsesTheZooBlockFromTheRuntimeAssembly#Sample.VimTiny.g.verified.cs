@@ -238,6 +238,27 @@ namespace Sample
             maps.Add(global::Vim.Runtime.Ops.TokenOps.ToPatchGrid(hidden, GridHeight, GridWidth, ClsPosition));
         }
 
+        /// <summary>ONNX nodes computing <see cref="ForwardCore"/>: input <c>images</c> (batch, C, H, W), returns the logits' value name.</summary>
+        protected override string BuildOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, long batch)
+        {
+            var images = g.Input("images", [batch, Channels, ImgHeight, ImgWidth]);
+            string hidden;
+            using (g.Scope("patch_embed")) hidden = global::Vim.Runtime.Onnx.OnnxOps.PatchEmbed(g, images, _patchEmbed);
+            hidden = global::Vim.Runtime.Onnx.OnnxOps.InsertToken(g, hidden, _clsToken, ClsPosition, NumPatches);
+            hidden = g.Op("Add", [hidden, g.Weight(_posEmbed)]);
+            var residual = hidden;
+            using (g.Scope("layers.0")) hidden = _layers[0].MixToOnnx(g, residual, reverse: false);
+            for (int i = 1; i < Depth; i++)
+            {
+                using (g.Scope($"layers.{i}")) hidden = _layers[i].ToOnnx(g, hidden, ref residual, reverse: false);
+            }
+            string normed;
+            using (g.Scope("norm_f")) normed = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, g.Op("Add", [residual, hidden]), _normF);
+            var features = global::Vim.Runtime.Onnx.OnnxOps.SelectToken(g, normed, ClsPosition);
+            if (_head is null) return features;
+            using (g.Scope("head")) return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, features, _head);
+        }
+
         /// <summary>The official <c>no_weight_decay()</c> keys this variant has: the position embedding and cls tokens are never decayed.</summary>
         public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
             new global::System.Collections.Generic.HashSet<string> { "pos_embed", "cls_token" };

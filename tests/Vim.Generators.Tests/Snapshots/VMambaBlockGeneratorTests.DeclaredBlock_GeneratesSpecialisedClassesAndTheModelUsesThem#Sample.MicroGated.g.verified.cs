@@ -200,6 +200,10 @@ namespace Sample
             map.Dispose();
             return maps;
         }
+
+        /// <summary>No ONNX exporter for VMamba yet: refused naming the operation, never a partial file.</summary>
+        protected override string BuildOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, long batch) =>
+            throw new global::System.NotSupportedException($"{ModelInfo.Name}: ONNX export of VMamba's SS2D (the four-direction cross-scan and merge) is not built yet; Vim models export.");
         /// <summary>The official <c>no_weight_decay()</c>: the position embedding is never decayed.</summary>
         public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
             new global::System.Collections.Generic.HashSet<string> {  };
