@@ -178,6 +178,8 @@ namespace Vim.Generators.Emit
             w.Close();
             w.Line();
             VMambaComponentTrainingEmitter.WriteMixer(w, ft, act, conv);
+            w.Line();
+            VMambaComponentOnnxEmitter.WriteMixer(w, ft, Act(act), conv);
             if (ft.OutNorm is VMambaForwardType.LayerNorm or VMambaForwardType.DwConv3 or VMambaForwardType.CNorm)
             {
                 w.Line();
@@ -247,6 +249,8 @@ namespace Vim.Generators.Emit
             w.Close();
             w.Line();
             VMambaComponentTrainingEmitter.WriteMlp(w, m);
+            w.Line();
+            VMambaComponentOnnxEmitter.WriteMlp(w, m.Gmlp, Act(m.MlpActLayer));
             w.Close();
         }
 
@@ -309,6 +313,8 @@ namespace Vim.Generators.Emit
             w.Close();
             w.Line();
             VMambaComponentTrainingEmitter.WriteBlock(w, b, ssm, mlp, mixer, mlpType);
+            w.Line();
+            VMambaComponentOnnxEmitter.WriteBlock(w, ssm, mlp);
             w.Close();
         }
     }

@@ -47,9 +47,7 @@ namespace Vim.Generators.Emit
             w.Line();
             WriteFeatureMaps(w, g);
             w.Line();
-            w.Line("/// <summary>No ONNX exporter for VMamba yet: refused naming the operation, never a partial file.</summary>");
-            w.Line($"protected override string BuildOnnx({TypeRefs.OnnxGraph} g, long batch) =>");
-            w.Line("    throw new global::System.NotSupportedException($\"{ModelInfo.Name}: ONNX export of VMamba's SS2D (the four-direction cross-scan and merge) is not built yet; Vim models export.\");");
+            WriteOnnx(w, g);
             WriteTraining(w, g);
             if (g.BlockType is null) WriteStageOptions(w, g);
             w.Close();
@@ -298,6 +296,55 @@ namespace Vim.Generators.Emit
             w.Line("map.Dispose();");
             w.Line("return maps;");
             w.Close();
+        }
+
+        private static void WriteOnnx(SourceWriter w, VMambaGraph g)
+        {
+            string ops = TypeRefs.OnnxOps, vm = "global::Vim.Runtime.Onnx.OnnxVMamba";
+            w.Line("/// <summary>ONNX nodes computing <see cref=\"ForwardCore\"/> on channel-last maps: input <c>images</c> (batch, C, H, W), returns the logits' value name.</summary>");
+            w.Open($"protected override string BuildOnnx({TypeRefs.OnnxGraph} g, long batch)");
+            w.Line(g.PosEmbed
+                ? "var images = g.Input(\"images\", [batch, InChans, ImgSize, ImgSize]);"
+                : "// no position embedding: any size of at least one patch, so height and width stay symbolic");
+            if (!g.PosEmbed) w.Line("var images = g.Input(\"images\", [batch, InChans, -1, -1], \"batch\", \"height\", \"width\");");
+            w.Line("string map;");
+            w.Line("using (g.Scope(\"patch_embed\"))");
+            w.Line("{");
+            w.Line($"    map = {vm}.Conv(g, images, _stemConv0, channelFirstInput: true);");
+            if (g.PatchNorm) w.Line($"    map = {ops}.Norm(g, map, _stemNorm2);");
+            if (g.PatchEmbedVersion == 1)
+            {
+                w.Line($"    map = {vm}.Activation(g, map, {Act(1)});");
+                w.Line($"    map = {vm}.Conv(g, map, _stemConv5, channelFirstInput: false);");
+                if (g.PatchNorm) w.Line($"    map = {ops}.Norm(g, map, _stemNorm7);");
+            }
+            w.Line("}");
+            if (g.PosEmbed) w.Line($"map = {vm}.AddChannelFirst(g, map, _posEmbed);");
+            w.Line("for (int i = 0; i < Depths.Length; i++)");
+            w.Line("{");
+            w.Line("    for (int j = 0; j < _blocks[i].Length; j++)");
+            w.Line("    {");
+            w.Line("        using (g.Scope($\"layers.{i}.blocks.{j}\")) map = _blocks[i][j].ToOnnx(g, map);");
+            w.Line("    }");
+            w.Line("    if (i == Depths.Length - 1) break;");
+            w.Line("    using (g.Scope($\"layers.{i}.downsample\"))");
+            w.Line("    {");
+            if (g.DownsampleVersion == 0)
+            {
+                w.Line($"        map = {ops}.Linear(g, {ops}.Norm(g, {vm}.PatchMerge(g, map), _downNorm[i]), _downReduction[i]);");
+            }
+            else
+            {
+                w.Line($"        map = {ops}.Norm(g, {vm}.Conv(g, map, _downConv[i], channelFirstInput: false), _downNorm[i]);");
+            }
+            w.Line("    }");
+            w.Line("}");
+            w.Line("string features;");
+            w.Line($"using (g.Scope(\"classifier\")) features = {vm}.MeanOverPositions(g, {ops}.Norm(g, map, _classifierNorm));");
+            w.Line("if (_head is null) return features;");
+            w.Line($"using (g.Scope(\"classifier.head\")) return {ops}.Linear(g, features, _head);");
+            w.Close();
+            w.Line();
         }
 
         private static void WriteStem(SourceWriter w, VMambaGraph g)

@@ -58,18 +58,21 @@ public sealed class OnnxGraphBuilder
         return new PopScope(_scopes);
     }
 
-    /// <summary>A float graph input; a dimension of −1 is symbolic (<paramref name="symbol"/>), null dims: rank unknown (a subgraph's inputs).</summary>
-    public string Input(string name, long[]? dims, string symbol = "batch")
+    /// <summary>
+    /// A float graph input; a negative dimension is symbolic, named by <paramref name="symbols"/> at its index
+    /// (default <c>batch</c> for the first, <c>dim{i}</c> after); null dims: rank unknown (a subgraph's inputs).
+    /// </summary>
+    public string Input(string name, long[]? dims, params string[] symbols)
     {
-        _inputs.Add(new ValueInfo(name, dims, symbol));
+        _inputs.Add(new ValueInfo(name, dims, symbols));
         return name;
     }
 
-    /// <summary>Declares <paramref name="value"/> a graph output named <paramref name="name"/> (dims: −1 symbolic, null: rank unknown).</summary>
-    public void Output(string value, string name, long[]? dims, string symbol = "batch")
+    /// <summary>Declares <paramref name="value"/> a graph output named <paramref name="name"/> (dims as for <see cref="Input"/>, null: rank unknown).</summary>
+    public void Output(string value, string name, long[]? dims, params string[] symbols)
     {
         if (value != name) _nodes.Add(new Node("Identity", [value], [name], [], NodeName("Identity")));
-        _outputs.Add(new ValueInfo(name, dims, symbol));
+        _outputs.Add(new ValueInfo(name, dims, symbols));
     }
 
     /// <summary>The parameter as an initializer under its official key (added once).</summary>
@@ -198,11 +201,13 @@ public sealed class OnnxGraphBuilder
             if (v.Dims is null) return;
             tensor.Message(2, shape =>
             {
-                foreach (long d in v.Dims)
+                for (int i = 0; i < v.Dims.Length; i++)
                 {
+                    long d = v.Dims[i];
+                    string symbol = i < v.Symbols.Length ? v.Symbols[i] : i == 0 ? "batch" : $"dim{i}";
                     shape.Message(1, dim =>
                     {
-                        if (d < 0) dim.String(2, v.Symbol);
+                        if (d < 0) dim.String(2, symbol);
                         else dim.Int64(1, d);
                     });
                 }
@@ -214,7 +219,7 @@ public sealed class OnnxGraphBuilder
 
     private sealed record Initializer(string Name, long[] Dims, int DataType, byte[] Data);
 
-    private sealed record ValueInfo(string Name, long[]? Dims, string Symbol);
+    private sealed record ValueInfo(string Name, long[]? Dims, string[] Symbols);
 
     private sealed class Counter
     {

@@ -39,8 +39,18 @@ public static class OnnxMamba
     /// </summary>
     public static string Scan(OnnxGraphBuilder g, Branch branch, string z, Parameter aLog, Parameter dSkip, bool reverse, float scale)
     {
-        int e = aLog.Shape[0], n = aLog.Shape[1];
         var a = g.Op("Neg", [g.Op("Exp", [g.Weight(aLog)])]);                                              // A = −exp(A_log) (E, N)
+        var y = SelectiveScan(g, branch, a, g.Weight(dSkip), aLog.Shape[0], aLog.Shape[1], reverse);
+        var gated = g.Op("Mul", [y, OnnxOps.Silu(g, z)]);
+        return scale == 1f ? gated : OnnxOps.Scale(g, gated, scale);
+    }
+
+    /// <summary>
+    /// y_t = C_t h_t + D u_t with h_t = exp(Δ_t A) h_{t−1} + Δ_t B_t u_t, h_{−1} = 0, over reversed time when
+    /// <paramref name="reverse"/>; <paramref name="a"/> is A (E, N), <paramref name="dSkip"/> is D (E) → (B, L, E) in the original order.
+    /// </summary>
+    public static string SelectiveScan(OnnxGraphBuilder g, Branch branch, string a, string dSkip, int e, int n, bool reverse)
+    {
         var deltaA = g.Op("Exp", [g.Op("Mul", [g.Op("Unsqueeze", [branch.Delta, g.Int64s(3)]), a])]);      // (B, L, E, N)
         var deltaU = g.Op("Unsqueeze", [g.Op("Mul", [branch.Delta, branch.U]), g.Int64s(3)]);            // (B, L, E, 1)
         var deltaBu = g.Op("Mul", [deltaU, g.Op("Unsqueeze", [branch.B, g.Int64s(2)])]);                 // (B, L, E, N)
@@ -60,9 +70,7 @@ public static class OnnxMamba
             OnnxAttribute.Graph("body", body), OnnxAttribute.Int("num_scan_inputs", 3),
             OnnxAttribute.Ints("scan_input_axes", 1, 1, 1), OnnxAttribute.Ints("scan_input_directions", direction, direction, direction),
             OnnxAttribute.Ints("scan_output_axes", 1), OnnxAttribute.Ints("scan_output_directions", direction));
-        var withSkip = g.Op("Add", [outputs[1], g.Op("Mul", [branch.U, g.Weight(dSkip)])]);
-        var gated = g.Op("Mul", [withSkip, OnnxOps.Silu(g, z)]);
-        return scale == 1f ? gated : OnnxOps.Scale(g, gated, scale);
+        return g.Op("Add", [outputs[1], g.Op("Mul", [branch.U, dSkip])]);
     }
 
     /// <summary>Prepare and scan one branch (its own conv, projections, A and D).</summary>

@@ -102,7 +102,7 @@ var benchOnnx = new Command("bench-onnx", "Export a model to ONNX and time ONNX 
 benchOnnx.SetAction(r => Cli.Guard(() => OnnxCommands.Bench(r.GetRequiredValue(modelArg), r.GetValue(batchOpt), r.GetValue(onnxRoundsOpt), r.GetValue(threadsOpt))));
 
 var root = new RootCommand("vim: classify, benchmark and train Vision Mamba models (Vim, VMamba) with the official numbers. " +
-    "Inference runs on the CPU or an NVIDIA GPU (--device cuda, with libvimkernels.so); training runs on the CPU; Vim models export to ONNX. " +
+    "Inference runs on the CPU or an NVIDIA GPU (--device cuda, with libvimkernels.so); training runs on the CPU; every model exports to ONNX. " +
     "With no command, runs the digits demo.") { list, info, run, bench, benchTrain, train, evaluate, export, benchOnnx };
 root.SetAction(_ => Cli.Guard(Commands.Demo));
 

@@ -110,5 +110,17 @@ namespace Sample
             }
             return dX;
         }
+
+        /// <summary>ONNX nodes computing <see cref="ForwardInPlace"/>; returns the new map's value name.</summary>
+        public string ToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string x)
+        {
+            string normed;
+            using (g.Scope("norm")) normed = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, x, _norm);
+            using (g.Scope("op")) x = g.Op("Add", [x, _op.ToOnnx(g, normed)]);
+            string normed2;
+            using (g.Scope("norm2")) normed2 = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, x, _norm2);
+            using (g.Scope("mlp")) x = g.Op("Add", [x, _mlp.ToOnnx(g, normed2)]);
+            return x;
+        }
     }
 }

@@ -70,5 +70,14 @@ namespace Sample
             backend.AddChannelsInPlace(dH, dY, 0);
             return _fc1.Backward(s.X, dH)!;
         }
+
+        /// <summary>ONNX nodes computing <see cref="Forward"/>.</summary>
+        public string ToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string x)
+        {
+            var h = global::Vim.Runtime.Onnx.OnnxOps.Linear(g, x, _fc1);
+            // a · act(g), [a | g] = fc1(x)
+            var gate = global::Vim.Runtime.Onnx.OnnxVMamba.Activation(g, g.Op("Slice", [h, g.Int64s(Hidden), g.Int64s(2 * Hidden), g.Int64s(-1)]), global::Vim.Dsl.ActLayer.Gelu);
+            return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, g.Op("Mul", [g.Op("Slice", [h, g.Int64s(0), g.Int64s(Hidden), g.Int64s(-1)]), gate]), _fc2);
+        }
     }
 }

@@ -199,9 +199,35 @@ namespace Sample
             return maps;
         }
 
-        /// <summary>No ONNX exporter for VMamba yet: refused naming the operation, never a partial file.</summary>
-        protected override string BuildOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, long batch) =>
-            throw new global::System.NotSupportedException($"{ModelInfo.Name}: ONNX export of VMamba's SS2D (the four-direction cross-scan and merge) is not built yet; Vim models export.");
+        /// <summary>ONNX nodes computing <see cref="ForwardCore"/> on channel-last maps: input <c>images</c> (batch, C, H, W), returns the logits' value name.</summary>
+        protected override string BuildOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, long batch)
+        {
+            // no position embedding: any size of at least one patch, so height and width stay symbolic
+            var images = g.Input("images", [batch, InChans, -1, -1], "batch", "height", "width");
+            string map;
+            using (g.Scope("patch_embed"))
+            {
+                map = global::Vim.Runtime.Onnx.OnnxVMamba.Conv(g, images, _stemConv0, channelFirstInput: true);
+                map = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, map, _stemNorm2);
+            }
+            for (int i = 0; i < Depths.Length; i++)
+            {
+                for (int j = 0; j < _blocks[i].Length; j++)
+                {
+                    using (g.Scope($"layers.{i}.blocks.{j}")) map = _blocks[i][j].ToOnnx(g, map);
+                }
+                if (i == Depths.Length - 1) break;
+                using (g.Scope($"layers.{i}.downsample"))
+                {
+                    map = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, global::Vim.Runtime.Onnx.OnnxVMamba.Conv(g, map, _downConv[i], channelFirstInput: false), _downNorm[i]);
+                }
+            }
+            string features;
+            using (g.Scope("classifier")) features = global::Vim.Runtime.Onnx.OnnxVMamba.MeanOverPositions(g, global::Vim.Runtime.Onnx.OnnxOps.Norm(g, map, _classifierNorm));
+            if (_head is null) return features;
+            using (g.Scope("classifier.head")) return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, features, _head);
+        }
+
         /// <summary>The official <c>no_weight_decay()</c>: the position embedding is never decayed.</summary>
         public override global::System.Collections.Generic.IReadOnlySet<string> NoWeightDecay { get; } =
             new global::System.Collections.Generic.HashSet<string> {  };

@@ -134,6 +134,17 @@ namespace Sample
             return _inProj.Backward(s.X, dT)!;
         }
 
+        /// <summary>ONNX nodes computing <see cref="Forward"/> on a channel-last map; returns the output's value name.</summary>
+        public string ToOnnx(global::Vim.Runtime.Onnx.OnnxGraphBuilder g, string x)
+        {
+            var t = global::Vim.Runtime.Onnx.OnnxOps.Linear(g, x, _inProj);
+            var u = global::Vim.Runtime.Onnx.OnnxVMamba.DepthwiseConv(g, t, _conv2d);
+            u = global::Vim.Runtime.Onnx.OnnxVMamba.Activation(g, u, global::Vim.Dsl.ActLayer.Silu);
+            var y = global::Vim.Runtime.Onnx.OnnxVMamba.CrossScan(g, u, _xProjWeight, _dtProjsWeight, _dtProjsBias, _aLogs, _ds, DtRank, DState, Traversals);
+            y = global::Vim.Runtime.Onnx.OnnxOps.Norm(g, y, _outNorm);
+            return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, y, _outProj);
+        }
+
         private static global::Vim.Runtime.Tensors.Tensor Replace(global::Vim.Runtime.Tensors.Tensor old, global::Vim.Runtime.Tensors.Tensor next)
         {
             old.Dispose();

@@ -1,0 +1,18 @@
+using Vim.Runtime.Onnx;
+
+namespace Vim.Runtime.Modules.VMamba;
+
+public sealed partial class Mlp
+{
+    /// <summary>ONNX nodes computing <see cref="Forward"/>.</summary>
+    public string ToOnnx(OnnxGraphBuilder g, string x)
+    {
+        var h = OnnxOps.Linear(g, x, _fc1);
+        if (!Gated) return OnnxOps.Linear(g, OnnxVMamba.Activation(g, h, Activation), _fc2);
+        // gMlp: a · act(g) with [a | g] = fc1(x)
+        int axis = -1;
+        var a = g.Op("Slice", [h, g.Int64s(0), g.Int64s(Hidden), g.Int64s(axis)]);
+        var gate = g.Op("Slice", [h, g.Int64s(Hidden), g.Int64s(2 * Hidden), g.Int64s(axis)]);
+        return OnnxOps.Linear(g, g.Op("Mul", [a, OnnxVMamba.Activation(g, gate, Activation)]), _fc2);
+    }
+}
