@@ -41,6 +41,40 @@ public sealed class JpegPipelineTests
         Assert.True(mean <= MeanDifference, $"{name}.jpg: mean difference {mean} from the PIL pipeline (bound {MeanDifference})");
     }
 
+    /// <summary>
+    /// vim_tiny (fresh weights: no ImageNet-trained checkpoint is reachable here) on both photos as JPEG, preprocessed by
+    /// us and by the official evaluation (its crop from PIL, then ToTensor and Normalize): the same top-5, in order.
+    /// </summary>
+    [Fact]
+    public void PhotosAsJpeg_GetTheTop5OfTheOfficialPreprocessing()
+    {
+        var model = Models.Create("vim_tiny_patch16_224");
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        var ours = new List<float>();
+        var official = new List<float>();
+        foreach (var name in new[] { "chelsea", "coffee" })
+        {
+            ours.AddRange(ImagePreprocessing.Preprocess(ImageLoader.Load(TestPng.Data(name + ".jpg")), PreprocessConfig.ImageNet));
+            byte[] crop = File.ReadAllBytes(TestPng.Data(name + "_jpg_crop224.rgb"));   // (224, 224, 3)
+            for (int c = 0; c < 3; c++)
+            {
+                for (int p = 0; p < 224 * 224; p++) official.Add((crop[p * 3 + c] / 255f - mean[c]) / std[c]);
+            }
+        }
+        using var a = Tensor.FromArray(ours.ToArray(), 2, 3, 224, 224);
+        using var b = Tensor.FromArray(official.ToArray(), 2, 3, 224, 224);
+        using var la = model.Forward(a);
+        using var lb = model.Forward(b);
+        var x = la.ToArray();
+        var y = lb.ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            int[] Top5(float[] v) => Enumerable.Range(0, 1000).OrderByDescending(k => v[i * 1000 + k]).Take(5).ToArray();
+            Assert.Equal(Top5(y), Top5(x));
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"photos as JPEG, vim_tiny logits: ours vs official preprocessing {Parity.RelativeL2(x, y):E2} relative");
+    }
+
     [Fact]
     public void DigitsAsJpeg_GetTheOfficialTop1()
     {

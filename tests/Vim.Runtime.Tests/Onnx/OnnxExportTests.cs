@@ -170,6 +170,36 @@ public class OnnxExportTests
         }
     }
 
+    /// <summary>Our own structural check beside ONNX Runtime's load-time checker: the nodes are in execution order, every value has one producer, the output is produced.</summary>
+    [Theory]
+    [InlineData("vim_digits_patch8_32")]
+    [InlineData("features_vim_blocks_bidir_doublecls_b2")]
+    [InlineData("fixture_declared_cnorm")]
+    public void ExportedGraph_IsTopologicallyOrderedWithOneProducerPerValue(string name)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"vim-onnx-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            Models.Create(name).ExportOnnx(path);
+            var (nodes, inputs, outputs, initializers) = OnnxFileReader.Graph(path);
+            Assert.Equal(["images"], inputs);
+            Assert.Equal(["logits"], outputs);
+            var defined = new HashSet<string>(inputs.Concat(initializers));
+            Assert.Equal(inputs.Count + initializers.Count, defined.Count);
+            foreach (var (op, nodeInputs, nodeOutputs) in nodes)
+            {
+                foreach (var input in nodeInputs.Where(i => i.Length > 0)) Assert.True(defined.Contains(input), $"{op} reads '{input}' before any node writes it");
+                foreach (var output in nodeOutputs) Assert.True(defined.Add(output), $"'{output}' is written twice");
+            }
+            Assert.Contains("logits", defined);
+            Assert.Contains(nodes, n => n.Op == "Scan");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void WhatCannotBeExported_IsRefusedWithoutAFile()
     {

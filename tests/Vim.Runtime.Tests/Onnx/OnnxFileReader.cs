@@ -11,6 +11,20 @@ internal static class OnnxFileReader
             .Select(init => System.Text.Encoding.UTF8.GetString(Fields(init.Value).Single(f => f.Field == 8).Value)).ToList();
     }
 
+    /// <summary>The top-level graph: its nodes (op type, inputs, outputs) in file order, its input and output names, its initializer names.</summary>
+    public static (IReadOnlyList<(string Op, string[] Inputs, string[] Outputs)> Nodes, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyList<string> Initializers) Graph(string path)
+    {
+        var graph = Fields(File.ReadAllBytes(path)).Single(f => f.Field == 7).Value;
+        static string Text(byte[] b) => System.Text.Encoding.UTF8.GetString(b);
+        var fields = Fields(graph).ToList();
+        // NodeProto: input 1, output 2, op_type 4; ValueInfoProto: name 1
+        var nodes = fields.Where(f => f.Field == 1).Select(n => Fields(n.Value).ToList())
+            .Select(n => (Text(n.Single(f => f.Field == 4).Value), n.Where(f => f.Field == 1).Select(f => Text(f.Value)).ToArray(), n.Where(f => f.Field == 2).Select(f => Text(f.Value)).ToArray()))
+            .ToList();
+        string Name(byte[] message) => Text(Fields(message).First(f => f.Field == 1).Value);
+        return (nodes, fields.Where(f => f.Field == 11).Select(f => Name(f.Value)).ToList(), fields.Where(f => f.Field == 12).Select(f => Name(f.Value)).ToList(), InitializerNames(path));
+    }
+
     // The length-delimited fields of one message; varint, fixed32 and fixed64 fields are skipped.
     private static IEnumerable<(int Field, byte[] Value)> Fields(byte[] message)
     {

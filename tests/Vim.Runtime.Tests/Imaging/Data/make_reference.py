@@ -14,6 +14,7 @@ Outputs (all small):
                                  every 7th element, little-endian
   {chelsea,coffee}.jpg, *_jpg_norm_s7.f32   the photos saved by PIL as JPEG (quality 90), then decoded by PIL and
                             preprocessed as above (the official evaluation of a JPEG)
+  *_jpg_crop224.rgb         that evaluation's 224×224 crop as RGB bytes (HWC), before ToTensor and Normalize
   decode/*.png + *.rgb      PNGs written by PIL in several modes, with np.array(im.convert("RGB")) as raw bytes
 The torchvision steps are re-implemented here with their documented formulas (torchvision itself is not needed):
   Resize(int): short side = S, long side = int(S * long / short); PIL resize with BICUBIC.
@@ -65,6 +66,7 @@ def photos_jpeg():
         r = im.resize(torchvision_resize_size(*im.size, 256), Image.BICUBIC)
         x = np.asarray(center_crop(r, 224), dtype=np.uint8).transpose(2, 0, 1).astype(np.float32) / np.float32(255)
         ((x - mean) / std).reshape(-1)[::7].astype("<f4").tofile(f"{name}_jpg_norm_s7.f32")
+        np.asarray(center_crop(r, 224), dtype=np.uint8).tofile(f"{name}_jpg_crop224.rgb")
 
 
 def synthetic():
