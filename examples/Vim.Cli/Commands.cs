@@ -247,21 +247,34 @@ internal static class Commands
 
     // ---------------------------------------------------------------- bench
 
-    public static int Bench(string name, string deviceText, int batch, int iterations, int warmup, int? threads, bool json = false)
+    public static int Bench(string name, string deviceText, int batch, int iterations, int warmup, int? threads, bool json = false,
+        string precisionText = "fp32", int? imgSize = null)
     {
         // --json: the figures as one JSON object on stdout, the readable lines on stderr.
         var notes = json ? Console.Error : Console.Out;
         if (iterations < 1) throw new CliException($"--iterations must be at least 1, got {iterations}.");
         if (warmup < 0) throw new CliException($"--warmup must not be negative, got {warmup}.");
         var device = Device.Parse(deviceText);
+        var precision = precisionText.ToLowerInvariant() switch
+        {
+            "fp32" => CudaPrecision.Fp32,
+            "bf16" => CudaPrecision.Bf16,
+            _ => throw new CliException($"--precision must be fp32 or bf16, got '{precisionText}'."),
+        };
+        if (precision == CudaPrecision.Bf16 && device.Kind != DeviceKind.Cuda) throw new CliException("--precision bf16 runs on the GPU only (--device cuda); the CPU computes in fp32.");
         var info = Models.Get(name);
-        Cli.CheckBatch(batch, (long)info.Channels * info.ImgHeight * info.ImgWidth);
+        if (imgSize is < 1) throw new CliException($"--img-size must be positive, got {imgSize}.");
+        int height = imgSize ?? info.ImgHeight, width = imgSize ?? info.ImgWidth;
+        Cli.CheckBatch(batch, (long)info.Channels * height * width);
         Cli.ApplyThreads(threads);
-        // The FLOP model covers the Vim family; other families are timed without a GFLOP/s figure.
-        double? flopsPerImage = info.Family == "vim" ? ModelAnatomy.Of(name).Flops : null;
+        // The FLOP model covers the Vim family at its declared size; other families and sizes are timed without a GFLOP/s figure.
+        double? flopsPerImage = info.Family == "vim" && imgSize is null ? ModelAnatomy.Of(name).Flops : null;
 
-        using var scope = new ModelScope(info.Create(device));
-        var data = new float[(long)batch * info.Channels * info.ImgHeight * info.ImgWidth];
+        var created = info.Create(Device.Cpu, imgSize is int size ? new ModelOverrides { ImgSize = size } : null);
+        using var scope = new ModelScope(device.Kind == DeviceKind.Cuda ? created.To(device, precision) : created.To(device));
+        // A GPU pass only queues kernels: each timed pass ends by waiting for the stream, or the clock stops early.
+        Action synchronize = device.Kind == DeviceKind.Cuda ? CudaBackend.For(device).Synchronize : () => { };
+        var data = new float[(long)batch * info.Channels * height * width];
         var random = new Random(0);
         for (int k = 0; k < data.Length; k++)
         {
@@ -269,11 +282,11 @@ internal static class Commands
             double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
             data[k] = (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
         }
-        using var host = Tensor.FromArray(data, batch, info.Channels, info.ImgHeight, info.ImgWidth);
+        using var host = Tensor.FromArray(data, batch, info.Channels, height, width);
         using var input = device.Kind == DeviceKind.Cpu ? null : host.To(device);
         var x = input ?? host;
 
-        notes.WriteLine($"{info.Name}: batch {batch}, {warmup} warm-up + {iterations} timed passes on {device}, " +
+        notes.WriteLine($"{info.Name}: {height}x{width}, batch {batch}, {precisionText.ToLowerInvariant()}, {warmup} warm-up + {iterations} timed passes on {device}, " +
                           $"{KernelThreading.MaxDegreeOfParallelism} kernel threads ({Environment.ProcessorCount} cores)" +
                           (flopsPerImage is double f ? $", {(f / 1e9).ToString("0.000", Inv)} GFLOP/image" : ""));
         var times = new List<double>(iterations);
@@ -281,7 +294,11 @@ internal static class Commands
         var coreGHz = new List<double>(iterations);
         using var process = Process.GetCurrentProcess();
         HostCpu? hostBefore = null;
-        void Pass() => scope.Model.Forward(x).Dispose();
+        void Pass()
+        {
+            scope.Model.Forward(x).Dispose();
+            synchronize();
+        }
         void Timed()
         {
             hostBefore ??= HostCpu.Sample();
@@ -316,9 +333,12 @@ internal static class Commands
         double? steal = HostCpu.StealPercent(hostBefore, HostCpu.Sample());
         var sorted = times.Order().ToList();
         var sortedCpu = cpuTimes.Order().ToList();
-        double mean = times.Average(), median = sorted[sorted.Count / 2], best = sorted[0];
+        double mean = times.Average(), median = Percentile(sorted, 0.5), best = sorted[0];
+        double p10 = Percentile(sorted, 0.1), p90 = Percentile(sorted, 0.9);
         double msPerImage = mean / batch, imagesPerSecond = 1000.0 * batch / mean;
-        notes.WriteLine($"per pass: mean {F(mean)} ms, median {F(median)} ms, best {F(best)} ms");
+        notes.WriteLine($"per pass: mean {F(mean)} ms, median {F(median)} ms, p10 {F(p10)} ms, p90 {F(p90)} ms, best {F(best)} ms");
+        long? peakBytes = device.Kind == DeviceKind.Cuda ? CudaBackend.For(device).MemoryStats().Peak : null;
+        if (peakBytes is long peak) notes.WriteLine($"device memory: peak {F(peak / 1048576.0)} MiB in use by our allocator (weights included)");
         if (device.Kind == DeviceKind.Cpu)
         {
             // Process CPU time counts every core's work: on a shared machine it moves less than the wall clock.
@@ -353,7 +373,10 @@ internal static class Commands
                 ["iterations"] = iterations,
                 ["kernel_threads"] = KernelThreading.MaxDegreeOfParallelism,
                 ["cores"] = Environment.ProcessorCount,
-                ["ms_per_pass"] = new { mean, median, best },
+                ["precision"] = precisionText.ToLowerInvariant(),
+                ["img_size"] = new[] { height, width },
+                ["ms_per_pass"] = new { mean, median, p10, p90, best },
+                ["peak_device_bytes"] = peakBytes,
                 ["ms_per_image"] = msPerImage,
                 ["images_per_second"] = imagesPerSecond,
                 ["gflops_per_second"] = gflopsPerSecond,
@@ -399,6 +422,9 @@ internal static class Commands
     private static string Join(IReadOnlyList<double> v) => string.Join(", ", v.Select(x => x.ToString(Inv)));
 
     private static string F(double v) => v.ToString(v >= 100 ? "0.0" : "0.00", Inv);
+
+    // Nearest rank on sorted values: q = 0.5 is the median, 0.1 and 0.9 the spread without the extremes.
+    private static double Percentile(IReadOnlyList<double> sorted, double q) => sorted[(int)Math.Round(q * (sorted.Count - 1))];
 
     /// <summary>Disposes the model's parameters if the model type supports it.</summary>
     private sealed class ModelScope(ImageModel model) : IDisposable

@@ -29,9 +29,13 @@ var run = new Command("run", "Classify images: the top classes with softmax prob
 run.SetAction(r => Cli.Guard(() => Commands.Run(r.GetRequiredValue(modelArg), r.GetRequiredValue(imageOpt), r.GetValue(checkpointOpt), r.GetValue(deviceOpt) ?? "cpu",
     r.GetValue(entryOpt) ?? "model", r.GetValue(topOpt), r.GetValue(formatOpt), r.GetValue(runBatchOpt))));
 
-var bench = new Command("bench", "Time forward passes on random normalised input.") { modelArg, deviceOpt, batchOpt, iterationsOpt, warmupOpt, threadsOpt, jsonOpt };
+var precisionOpt = new Option<string>("--precision") { Description = "fp32 or bf16 (bf16: GPU only; activations and GEMMs in bf16, the scan state in fp32).", DefaultValueFactory = _ => "fp32" };
+var benchImgSizeOpt = new Option<int?>("--img-size") { Description = "Square image size (the model's size-only override, position embedding interpolated); the declared size when omitted." };
+var bench = new Command("bench", "Time forward passes on random normalised input: median, p10/p90 and best per pass (a GPU pass waits for its kernels), peak device memory.")
+    { modelArg, deviceOpt, batchOpt, iterationsOpt, warmupOpt, threadsOpt, jsonOpt, precisionOpt, benchImgSizeOpt };
 bench.SetAction(r => Cli.Guard(() => Commands.Bench(r.GetRequiredValue(modelArg), r.GetValue(deviceOpt) ?? "cpu",
-    r.GetValue(batchOpt), r.GetValue(iterationsOpt), r.GetValue(warmupOpt), r.GetValue(threadsOpt), r.GetValue(jsonOpt))));
+    r.GetValue(batchOpt), r.GetValue(iterationsOpt), r.GetValue(warmupOpt), r.GetValue(threadsOpt), r.GetValue(jsonOpt),
+    r.GetValue(precisionOpt) ?? "fp32", r.GetValue(benchImgSizeOpt))));
 
 var stepsOpt = new Option<int>("--steps") { Description = "Timed training steps per round.", DefaultValueFactory = _ => 3 };
 var roundsOpt = new Option<int>("--rounds") { Description = "Rounds, each ours then the official step when --official is given.", DefaultValueFactory = _ => 3 };

@@ -34,16 +34,26 @@ public class CliTests
             Assert.Equal(DigitsDepth - 1, info.RootElement.GetProperty("default_out_indices").EnumerateArray().Last().GetInt32());
         }
 
-        r = VimTool.Run("bench", "vim_digits_patch8_32", "--json", "--iterations", "2", "--warmup", "0", "-b", "2");
+        r = VimTool.Run("bench", "vim_digits_patch8_32", "--json", "--iterations", "5", "--warmup", "0", "-b", "2", "--img-size", "48");
         Assert.Equal(0, r.ExitCode);
         using (var bench = System.Text.Json.JsonDocument.Parse(r.Output))
         {
-            var times = bench.RootElement.GetProperty("times_ms").EnumerateArray().Select(e => e.GetDouble()).ToList();
-            Assert.Equal(2, times.Count);
-            Assert.Equal(times.Min(), bench.RootElement.GetProperty("ms_per_pass").GetProperty("best").GetDouble());
+            var times = bench.RootElement.GetProperty("times_ms").EnumerateArray().Select(e => e.GetDouble()).Order().ToList();
+            Assert.Equal(5, times.Count);
+            var pass = bench.RootElement.GetProperty("ms_per_pass");
+            Assert.Equal(times[0], pass.GetProperty("best").GetDouble());
+            Assert.Equal(times[2], pass.GetProperty("median").GetDouble());
+            Assert.Equal(times[0], pass.GetProperty("p10").GetDouble());
+            Assert.Equal(times[4], pass.GetProperty("p90").GetDouble());
             Assert.Equal(2, bench.RootElement.GetProperty("batch").GetInt32());
+            Assert.Equal([48, 48], bench.RootElement.GetProperty("img_size").EnumerateArray().Select(e => e.GetInt32()));
+            Assert.Equal("fp32", bench.RootElement.GetProperty("precision").GetString());
         }
         Assert.Contains("ms/img", r.Error); // the readable lines went to stderr
+
+        r = VimTool.Run("bench", "vim_digits_patch8_32", "--precision", "bf16");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("bf16 runs on the GPU only", r.Error);
     }
 
     [Fact]
