@@ -95,7 +95,7 @@ public class CliTests
     {
         var r = VimTool.Run("bench", "vim_digits_patch8_32", "--batch", "2", "--iterations", "2", "--warmup", "0");
         Assert.True(r.ExitCode == 0, r.Error);
-        Assert.Contains("vim_digits_patch8_32: batch 2, 0 warm-up + 2 timed passes on cpu", r.Output);
+        Assert.Contains("vim_digits_patch8_32: 32x32, batch 2, fp32, 0 warm-up + 2 timed passes on cpu", r.Output);
         Assert.Matches(@"per image: wall best [0-9.]+ ms, median [0-9.]+ ms; CPU time best [0-9.]+ ms", r.Output);
         Assert.Matches(@"[0-9.]+ ms/img +[0-9.]+ img/s +[0-9.]+ GFLOP/s", r.Output);
         if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
