@@ -20,6 +20,14 @@ public sealed record TrainerOptions
 
     /// <summary>Seed of the drop-path draws; micro-batch k draws from a seed derived from it and k.</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// Data-parallel training: this rank's view of the group. The trainer starts every rank from rank 0's weights, and
+    /// at the end of each accumulation window replaces the gradients by their mean over the ranks (in buckets, see
+    /// <see cref="Distributed.GradientBuckets"/>) before clipping and the update, so every rank takes the same step —
+    /// the step one process would take on the ranks' batches together. Null: one process.
+    /// </summary>
+    public Distributed.ICommunicator? Communicator { get; init; }
 }
 
 /// <summary>The outcome of one <see cref="Trainer.Step"/>.</summary>
@@ -61,7 +69,19 @@ public sealed class Trainer
             }
         }
         _parameters = optimizer.Parameters.ToList();
+        if (_options.Communicator is { } communicator)
+        {
+            _buckets = new Distributed.GradientBuckets(model.NamedParameters().Select(p => p.Value));
+            // every rank starts from rank 0's weights (and buffers), as DistributedDataParallel's constructor does
+            foreach (var (_, parameter) in model.NamedParameters())
+            {
+                communicator.Broadcast(parameter.Value, root: 0);
+                parameter.MarkChanged();
+            }
+        }
     }
+
+    private readonly Distributed.GradientBuckets? _buckets;
 
     /// <summary>The model being trained.</summary>
     public ImageModel Model { get; }
@@ -99,7 +119,9 @@ public sealed class Trainer
         double lr = _options.LearningRate?.Invoke(step) ?? Optimizer.LearningRate;
         using var pass = Model.ForwardTrain(images, StepSeed(_options.Seed, MicroSteps));
         using var loss = Loss.Evaluate(pass.Logits, targets);
-        if (!double.IsFinite(loss.Value))
+        // In a group a rank must not leave the collectives alone: a non-finite loss poisons the gradients, and the
+        // mean over the ranks then stops every rank at the same window end (below).
+        if (!double.IsFinite(loss.Value) && _options.Communicator is null)
         {
             Optimizer.ZeroGrad();
             MicroSteps += k - MicroSteps % k;   // the window is abandoned
@@ -112,6 +134,7 @@ public sealed class Trainer
         MicroSteps++;
         if (MicroSteps % k != 0) return new TrainStepResult(loss.Value, correct, targets.Rows, false, null, lr);
 
+        if (_options.Communicator is { } group) _buckets!.AllReduceMean(group);
         double? norm = null;
         if (_options.ClipGradNorm is double max) norm = GradientClipping.ClipByGlobalNorm(_parameters, max);
         else norm = GradientClipping.GlobalNorm(_parameters);
