@@ -72,6 +72,17 @@ public class FeatureApiTests
     }
 
     [Fact]
+    public void ResizedModel_MapsFollowItsGrid()
+    {
+        var backbone = Models.CreateFeatureExtractor("vim_digits_patch8_32", [-1], overrides: new ModelOverrides { ImgSize = 48 });
+        using var x = RandomImages(1, 48, 48, seed: 8);
+        var maps = backbone.Forward(x);
+        Assert.Equal([1, 64, 6, 6], maps[0].Shape.ToArray());
+        Assert.Equal(new FeatureInfo(5, "layers.5", 64, 8), backbone.FeatureInfo[0]);
+        maps[0].Dispose();
+    }
+
+    [Fact]
     public void BadSelections_AreRefusedNamingTheProblem()
     {
         var model = Models.Create("features_vim_blocks_midcls_b2");

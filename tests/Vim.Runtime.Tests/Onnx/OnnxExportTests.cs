@@ -149,6 +149,29 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void ResizedHeadlessModel_ExportsItsOwnSizeAndFeatures()
+    {
+        // ImgSize 48 (pos_embed interpolated to the 6x6 grid) and no head: the graph takes 48x48 and returns the features
+        var model = Models.Create("vim_digits_patch8_32", overrides: new ModelOverrides { ImgSize = 48, NumClasses = 0 });
+        string path = Path.Combine(Path.GetTempPath(), $"vim-onnx-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            model.ExportOnnx(path, dynamicBatch: false);
+            using var session = new InferenceSession(path);
+            Assert.Equal([1, 3, 48, 48], session.InputMetadata["images"].Dimensions);
+            using var x = OnnxTesting.RandomImages(1, 3, 48, 48, seed: 9);
+            using var ours = model.Forward(x);
+            var theirs = OnnxTesting.Run(session, x);
+            Assert.Equal([1, 64], theirs.Shape);
+            Assert.True(Parity.RelativeL2(theirs.Values, ours.Span) <= Bound);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void TrainedDigitsModel_InOnnxRuntime_ReadsTheSampleDigits()
     {
         var model = Models.Create("vim_digits_patch8_32");
