@@ -9,6 +9,9 @@ public abstract partial class ImageModel
     /// <summary>The operator sets the exporters write: 17 brings LayerNormalization; 18 moves reduction axes to inputs.</summary>
     public const int MinOnnxOpset = 17, MaxOnnxOpset = 21;
 
+    // 2 GiB less room for the graph's nodes and constants.
+    private const long MaxEmbeddedWeightBytes = (2L << 30) - (64L << 20);
+
     /// <summary>
     /// Writes the model as ONNX: input <c>images</c> (B, C, H, W) normalised, output <c>logits</c> (as <see cref="Forward"/>
     /// returns them), the weights embedded under their official state-dict keys. The selective scans are ONNX <c>Scan</c>
@@ -24,6 +27,12 @@ public abstract partial class ImageModel
         if (opset is < MinOnnxOpset or > MaxOnnxOpset)
         {
             throw new ArgumentOutOfRangeException(nameof(opset), $"{Info.Name}: ONNX opset {opset} is not written; use {MinOnnxOpset} to {MaxOnnxOpset} (LayerNormalization needs 17).");
+        }
+        // A protobuf message holds at most 2 GiB, and this writer embeds every weight (no external-data files).
+        long weightBytes = NamedParameters().Sum(p => 4 * p.Value.Shape.Numel);
+        if (weightBytes > MaxEmbeddedWeightBytes)
+        {
+            throw new NotSupportedException($"{Info.Name}: its weights take {weightBytes / 1e9:0.00} GB, more than one ONNX file can embed (2 GiB); external-data export is not built.");
         }
         var keys = new Dictionary<Parameter, string>(ReferenceEqualityComparer.Instance);
         foreach (var (key, parameter) in NamedParameters()) keys[parameter] = key;

@@ -231,6 +231,9 @@ public class OnnxExportTests
         Assert.Contains("meta device", Assert.Throws<InvalidOperationException>(() => meta.ExportOnnx(path)).Message);
         var model = Models.Create("vim_digits_patch8_32");
         Assert.Contains("use 17 to 21", Assert.Throws<ArgumentOutOfRangeException>(() => model.ExportOnnx(path, opset: 13)).Message);
+        // vim_base at 14000² has a 2.3 GB position embedding: more than one file can embed
+        var huge = Models.Create("vim_base_patch16_224", Devices.Device.Meta, new ModelOverrides { ImgSize = 14000 });
+        Assert.Contains("more than one ONNX file can embed", Assert.Throws<NotSupportedException>(() => huge.ExportOnnx(path)).Message);
         Assert.False(File.Exists(path));
     }
 
