@@ -35,6 +35,9 @@ grep -q "100% tests passed" "$out/ctest.log" || status=1
 
 step "C# GPU tests (Vim.Runtime.Tests.Cuda)"
 export VIM_KERNELS_PATH="$build/libvimkernels.so"
+# NCCL comes with PyTorch's nvidia-nccl wheel; the communicator test skips (and says why) without it.
+export VIM_NCCL_PATH="${VIM_NCCL_PATH:-$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)}"
+export NCCL_NVLS_ENABLE=0
 export DOTNET_BUNDLE_EXTRACT_BASE_DIR="${DOTNET_BUNDLE_EXTRACT_BASE_DIR:-/tmp/dotnet-bundle}"
 if [ -x "$tests" ]; then
   "$tests" -namespace Vim.Runtime.Tests.Cuda -showLiveOutput -parallel none 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$out/dotnet-tests.log" \

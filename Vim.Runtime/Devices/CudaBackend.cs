@@ -127,6 +127,12 @@ public sealed unsafe partial class CudaBackend : IBackend
         return Tensor.FromDeviceStorage(shape, Device, new CudaStorage(_stream, pointer, bytes));
     }
 
+    /// <summary>The stream every op of this device runs on (collectives are queued on it too).</summary>
+    internal nint Stream => _stream;
+
+    /// <summary>The device address of <paramref name="t"/>'s elements, checked as every op checks them.</summary>
+    internal nint DevicePointer(Tensor t) => (nint)Ptr(t);
+
     private float* Ptr(Tensor t)
     {
         if (t.Device != Device) throw new ArgumentException($"Tensor{t.Shape} is on {t.Device}, not {Device}; move it with To({Device}).");

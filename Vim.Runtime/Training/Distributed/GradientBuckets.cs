@@ -1,6 +1,5 @@
-using Vim.Runtime.Devices;
 using Vim.Runtime.Modules;
-using Vim.Runtime.Tensors;
+using Vim.Runtime.Ops;
 
 namespace Vim.Runtime.Training.Distributed;
 
@@ -44,9 +43,9 @@ public sealed class GradientBuckets
     public IReadOnlyList<IReadOnlyList<Parameter>> Buckets => _buckets;
 
     /// <summary>
-    /// Replaces every gradient by its mean over the ranks: per bucket, the gradients are packed into one buffer,
-    /// summed by <paramref name="communicator"/> and scaled by 1 / WorldSize. A parameter the backward never reached
-    /// contributes zeros (every rank must call the same collectives, whatever its batch touched).
+    /// Replaces every gradient by its mean over the ranks: per bucket, one grouped sum by <paramref name="communicator"/>
+    /// (NCCL fuses a group into one launch), then a scale by 1 / WorldSize on the gradients' device. A parameter the
+    /// backward never reached contributes zeros (every rank must call the same collectives, whatever its batch touched).
     /// </summary>
     public void AllReduceMean(ICommunicator communicator)
     {
@@ -55,30 +54,9 @@ public sealed class GradientBuckets
         float scale = 1f / communicator.WorldSize;
         foreach (var bucket in _buckets)
         {
-            if (bucket[0].Value.Device.Kind != DeviceKind.Cpu)
-            {
-                throw new NotSupportedException($"Gradient buckets on {bucket[0].Value.Device} need the device's pack and unpack kernels, which are not built yet; CPU parameters are bucketed.");
-            }
-            long numel = bucket.Sum(p => p.Shape.Numel);
-            using var buffer = Tensor.Empty(new Shape(checked((int)numel)), Device.Cpu);
-            var flat = buffer.Span;
-            int offset = 0;
-            foreach (var p in bucket)
-            {
-                int n = (int)p.Shape.Numel;
-                p.GradForAccumulation().Span.CopyTo(flat.Slice(offset, n));
-                offset += n;
-            }
-            communicator.AllReduceSum(buffer);
-            offset = 0;
-            foreach (var p in bucket)
-            {
-                int n = (int)p.Shape.Numel;
-                var g = p.Grad!.Span;
-                var summed = flat.Slice(offset, n);
-                for (int i = 0; i < n; i++) g[i] = summed[i] * scale;
-                offset += n;
-            }
+            var gradients = bucket.Select(p => p.GradForAccumulation()).ToList();
+            communicator.AllReduceSum(gradients);
+            foreach (var g in gradients) TensorOps.ScaleInPlace(g, scale);
         }
     }
 }

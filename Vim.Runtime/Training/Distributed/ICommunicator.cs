@@ -17,6 +17,13 @@ public interface ICommunicator : IDisposable
     /// <summary>Replaces <paramref name="buffer"/> on every rank by the element-wise sum over the ranks.</summary>
     void AllReduceSum(Tensor buffer);
 
+    /// <summary>Sums each buffer over the ranks, in place, as one collective where the engine can group them (a gradient bucket).</summary>
+    void AllReduceSum(IReadOnlyList<Tensor> buffers)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        foreach (var buffer in buffers) AllReduceSum(buffer);
+    }
+
     /// <summary>Replaces <paramref name="buffer"/> on every rank by rank <paramref name="root"/>'s.</summary>
     void Broadcast(Tensor buffer, int root);
 }
