@@ -28,15 +28,7 @@ namespace Vim.Generators.Emit
                 w.Line("TakeFeatureMap(1, hidden, residual, selection, maps);");
                 w.Line("for (int k = 1; 2 * k + 1 <= selection.Last; k++)");
                 w.Line("{");
-                w.Line("    var previous = hidden;");
-                if (g.Rope)
-                {
-                    w.Line("    _rope.ApplyInPlace(previous);");
-                    if (g.RopeResidual) w.Line("    _rope.ApplyInPlace(residual);");
-                }
-                w.Line($"    {TypeRefs.TensorOps}.AddInPlace(residual, previous);");
-                w.Line("    previous.Dispose();");
-                w.Line("    hidden = MixPair(k, residual);");
+                WritePairStep(w, g);
                 w.Line("    TakeFeatureMap(2 * k + 1, hidden, residual, selection, maps);");
                 w.Line("}");
             }

@@ -150,6 +150,13 @@ namespace Vim.Generators.Emit
             w.Line("hidden = MixPair(0, residual);");
             w.Line("for (int k = 1; k < Depth / 2; k++)");
             w.Line("{");
+            WritePairStep(w, g);
+            w.Line("}");
+        }
+
+        /// <summary>The body of the pair loop after pair 0: the residual takes the previous pair's output, then pair k mixes.</summary>
+        private static void WritePairStep(SourceWriter w, ModelGraph g)
+        {
             w.Line("    var previous = hidden;");
             if (g.Rope)
             {
@@ -159,7 +166,6 @@ namespace Vim.Generators.Emit
             w.Line($"    {TypeRefs.TensorOps}.AddInPlace(residual, previous);");
             w.Line("    previous.Dispose();");
             w.Line("    hidden = MixPair(k, residual);");
-            w.Line("}");
         }
 
         private static void WriteReadout(SourceWriter w, ModelGraph g)

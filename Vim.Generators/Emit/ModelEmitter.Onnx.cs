@@ -36,11 +36,7 @@ namespace Vim.Generators.Emit
                 w.Line("hidden = MixPairToOnnx(g, 0, ref residual);");
                 w.Line("for (int k = 1; k < Depth / 2; k++)");
                 w.Line("{");
-                if (g.Rope)
-                {
-                    w.Line($"    hidden = {string.Format(rope, "hidden")};");
-                    if (g.RopeResidual) w.Line($"    residual = {string.Format(rope, "residual")};");
-                }
+                WriteOnnxRopeStep(w, g, rope);
                 w.Line("    residual = g.Op(\"Add\", [residual, hidden]);");
                 w.Line("    hidden = MixPairToOnnx(g, k, ref residual);");
                 w.Line("}");
@@ -50,11 +46,7 @@ namespace Vim.Generators.Emit
                 w.Line("using (g.Scope(\"layers.0\")) hidden = _layers[0].MixToOnnx(g, residual, reverse: false);");
                 w.Line("for (int i = 1; i < Depth; i++)");
                 w.Line("{");
-                if (g.Rope)
-                {
-                    w.Line($"    hidden = {string.Format(rope, "hidden")};");
-                    if (g.RopeResidual) w.Line($"    residual = {string.Format(rope, "residual")};");
-                }
+                WriteOnnxRopeStep(w, g, rope);
                 w.Line("    using (g.Scope($\"layers.{i}\")) hidden = _layers[i].ToOnnx(g, hidden, ref residual, reverse: false);");
                 w.Line("}");
             }
@@ -94,6 +86,14 @@ namespace Vim.Generators.Emit
                 w.Line("return g.Op(\"Add\", [forward, backward]);");
                 w.Close();
             }
+        }
+
+        /// <summary>RoPE before each layer after the first: on the hidden state, and on the residual where the model rotates it too.</summary>
+        private static void WriteOnnxRopeStep(SourceWriter w, ModelGraph g, string rope)
+        {
+            if (!g.Rope) return;
+            w.Line($"    hidden = {string.Format(rope, "hidden")};");
+            if (g.RopeResidual) w.Line($"    residual = {string.Format(rope, "residual")};");
         }
     }
 }
