@@ -8,8 +8,14 @@ namespace Vim.Runtime.Devices;
 // default that refuses, so a backend without training support still compiles and says so.
 public partial interface IBackend
 {
-    /// <summary>a + b as a new tensor (same shape).</summary>
-    Tensor Add(Tensor a, Tensor b) => throw Unsupported(nameof(Add));
+    /// <summary>a + b as a new tensor (same shape). The default copies a and adds b in place, which every backend can.</summary>
+    Tensor Add(Tensor a, Tensor b)
+    {
+        var sum = Allocate(a.Shape);
+        Copy(a, sum);
+        AddInPlace(sum, b);
+        return sum;
+    }
 
     /// <summary>x[i, …] *= scales[i] for every sample i of the leading axis (drop-path), in place.</summary>
     void ScaleSamplesInPlace(Tensor x, float[] scales) => throw Unsupported(nameof(ScaleSamplesInPlace));

@@ -7,13 +7,7 @@ namespace Vim.Runtime.Ops;
 public static class TensorOps
 {
     /// <summary>a + b as a new tensor (same shape and device).</summary>
-    public static Tensor Add(Tensor a, Tensor b)
-    {
-        var sum = Tensor.Empty(a.Shape, a.Device);
-        a.CopyTo(sum);
-        AddInPlace(sum, b);
-        return sum;
-    }
+    public static Tensor Add(Tensor a, Tensor b) => Backends.For(a.Device).Add(a, b);
 
     /// <summary>a += b (same element count, same device).</summary>
     public static void AddInPlace(Tensor a, Tensor b) => Backends.For(a.Device).AddInPlace(a, b);
