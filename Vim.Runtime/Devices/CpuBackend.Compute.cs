@@ -158,6 +158,15 @@ public sealed partial class CpuBackend
         return y;
     }
 
+    /// <summary><see cref="ToPatchGrid"/> of another device's tokens: computed here and copied back to their device.</summary>
+    internal static Tensor ToPatchGridThroughHost(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
+    {
+        if (tokens.Device.Kind == DeviceKind.Cpu) return Instance.ToPatchGrid(tokens, gridHeight, gridWidth, skip);
+        using var host = tokens.To(Device.Cpu);
+        using var grid = Instance.ToPatchGrid(host, gridHeight, gridWidth, skip);
+        return grid.To(tokens.Device);
+    }
+
     /// <inheritdoc/>
     public Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
     {

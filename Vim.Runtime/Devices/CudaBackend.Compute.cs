@@ -275,12 +275,7 @@ public sealed unsafe partial class CudaBackend
     public Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
     {
         OpChecks.PatchGrid(tokens, gridHeight, gridWidth, skip);
-        if (!skip.IsEmpty)
-        {
-            using var host = tokens.To(Device.Cpu);
-            using var grid = CpuBackend.Instance.ToPatchGrid(host, gridHeight, gridWidth, skip);
-            return grid.To(Device);
-        }
+        if (!skip.IsEmpty) return CpuBackend.ToPatchGridThroughHost(tokens, gridHeight, gridWidth, skip);
         int b = tokens.Shape[0], l = tokens.Shape[1], d = tokens.Shape[2];
         var y = Allocate(new Shape(b, d, gridHeight, gridWidth));
         Run(NativeMethods.ToChannelFirst(_stream, Ptr(tokens), Ptr(y), b, l, d), y, "ToPatchGrid");

@@ -60,13 +60,7 @@ public partial interface IBackend
     /// <paramref name="skip"/> (the cls tokens), in sequence order, row-major over the grid. The default stages
     /// through host memory; a backend overrides it where it has a kernel.
     /// </summary>
-    Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip)
-    {
-        OpChecks.PatchGrid(tokens, gridHeight, gridWidth, skip);
-        using var host = tokens.To(Device.Cpu);
-        using var grid = CpuBackend.Instance.ToPatchGrid(host, gridHeight, gridWidth, skip);
-        return grid.To(Device);
-    }
+    Tensor ToPatchGrid(Tensor tokens, int gridHeight, int gridWidth, ReadOnlySpan<int> skip) => CpuBackend.ToPatchGridThroughHost(tokens, gridHeight, gridWidth, skip);
 
     /// <summary>x (B, …) += addend (1, …), broadcast over the batch.</summary>
     void AddBroadcastInPlace(Tensor x, Tensor addend);
