@@ -34,10 +34,19 @@ public sealed class Batch(Tensor images, Targets targets, int[] labels, int[] in
 public sealed class DataLoader
 {
     /// <summary>A loader over <paramref name="dataset"/>.</summary>
+    /// <remarks>
+    /// With a world size above 1, rank r of a data-parallel group reads every WorldSize-th position of the epoch's order
+    /// from position r on, as PyTorch's DistributedSampler splits it (the order padded by its start to a multiple of the
+    /// world size). Each example is transformed as at its position in the whole order, so the ranks' epochs together are
+    /// one process's epoch.
+    /// </remarks>
     public DataLoader(Dataset dataset, SampleTransform transform, int batchSize, bool shuffle, int seed, bool dropLast = false,
-        BatchTransform? batchTransform = null, int workers = 0, int prefetch = 2, int repeats = 1)
+        BatchTransform? batchTransform = null, int workers = 0, int prefetch = 2, int repeats = 1, int rank = 0, int worldSize = 1)
     {
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), $"Repeats {repeats} must be at least 1.");
+        if (worldSize < 1 || rank < 0 || rank >= worldSize) throw new ArgumentOutOfRangeException(nameof(rank), $"Rank {rank} is outside 0..{worldSize - 1} of a world of {worldSize}.");
+        Rank = rank;
+        WorldSize = worldSize;
         Repeats = repeats;
         Dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
         Transform = transform ?? throw new ArgumentNullException(nameof(transform));
@@ -86,17 +95,33 @@ public sealed class DataLoader
     /// </summary>
     public int Repeats { get; }
 
-    /// <summary>Examples per epoch.</summary>
-    public int EpochLength => Repeats == 1 ? Dataset.Count : Dataset.Count >= 256 ? Dataset.Count / 256 * 256 : Dataset.Count;
+    /// <summary>This rank of the data-parallel group (0 alone).</summary>
+    public int Rank { get; }
+
+    /// <summary>The number of ranks sharing each epoch.</summary>
+    public int WorldSize { get; }
+
+    /// <summary>Examples per epoch of the whole group.</summary>
+    public int GlobalEpochLength => Repeats == 1 ? Dataset.Count : Dataset.Count >= 256 ? Dataset.Count / 256 * 256 : Dataset.Count;
+
+    /// <summary>Examples per epoch this rank reads: its share of the padded order.</summary>
+    public int EpochLength => WorldSize == 1 ? GlobalEpochLength : (GlobalEpochLength + WorldSize - 1) / WorldSize;
 
     /// <summary>Batches per epoch.</summary>
     public int BatchesPerEpoch => DropLast ? EpochLength / BatchSize : (EpochLength + BatchSize - 1) / BatchSize;
 
-    /// <summary>The order of epoch <paramref name="epoch"/>: a seeded permutation (with its repeats), or 0..N−1.</summary>
+    /// <summary>This rank's examples of epoch <paramref name="epoch"/>, in reading order (see <see cref="GlobalOrder"/>).</summary>
     public int[] Order(int epoch)
     {
+        var order = GlobalOrder(epoch);
+        return WorldSize == 1 ? order : Distributed.DistributedSampler.Share(order, Rank, WorldSize, EpochLength);
+    }
+
+    /// <summary>The order of epoch <paramref name="epoch"/> for the whole group: a seeded permutation (with its repeats), or 0..N−1.</summary>
+    public int[] GlobalOrder(int epoch)
+    {
         var order = Enumerable.Range(0, Dataset.Count).ToArray();
-        if (!Shuffle) return Repeats == 1 ? order : order.SelectMany(i => Enumerable.Repeat(i, Repeats)).Take(EpochLength).ToArray();
+        if (!Shuffle) return Repeats == 1 ? order : order.SelectMany(i => Enumerable.Repeat(i, Repeats)).Take(GlobalEpochLength).ToArray();
         var random = new Random(Trainer.StepSeed(Seed, ((long)epoch << 32) | 0xFFFFFFFFL));
         for (int i = order.Length - 1; i > 0; i--)
         {
@@ -104,7 +129,7 @@ public sealed class DataLoader
             (order[i], order[j]) = (order[j], order[i]);
         }
         if (Repeats == 1) return order;
-        return order.SelectMany(i => Enumerable.Repeat(i, Repeats)).Take(EpochLength).ToArray();
+        return order.SelectMany(i => Enumerable.Repeat(i, Repeats)).Take(GlobalEpochLength).ToArray();
     }
 
     /// <summary>The batches of epoch <paramref name="epoch"/>, from batch <paramref name="first"/> on; each is the caller's to dispose.</summary>
@@ -167,6 +192,9 @@ public sealed class DataLoader
         }
     }
 
+    // Position k of this rank's order is position Rank + k·WorldSize of the padded group order.
+    private int GlobalPosition(int k) => Rank + k * WorldSize;
+
     /// <summary>Builds batch <paramref name="number"/> of an epoch whose order is <paramref name="order"/> (on the calling thread and the workers).</summary>
     public Batch Build(int epoch, int number, int[] order)
     {
@@ -182,7 +210,7 @@ public sealed class DataLoader
             {
                 int index = order[start + k];
                 var sample = Dataset.Read(index);
-                var random = new Random(Trainer.StepSeed(Seed, ((long)epoch << 32) | (uint)(start + k)));
+                var random = new Random(Trainer.StepSeed(Seed, ((long)epoch << 32) | (uint)GlobalPosition(start + k)));
                 Transform.Apply(sample, random, data.AsSpan(k * size, size));
                 labels[k] = sample.Label;
                 indices[k] = index;

@@ -52,9 +52,18 @@ public sealed class DistributedSampler
         var order = Enumerable.Range(0, Count).ToArray();
         // seeded the same in every process (System.Random with a seed is deterministic; HashCode is not)
         if (Shuffle) new Random(Trainer.StepSeed(Seed, epoch)).Shuffle(order);
-        var mine = new int[PerRank];
-        // position p of the padded order is order[p mod Count]: the padding repeats the permutation's start
-        for (int k = 0; k < PerRank; k++) mine[k] = order[(Rank + k * WorldSize) % Count];
+        return Share(order, Rank, WorldSize, PerRank);
+    }
+
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s <paramref name="count"/> entries of <paramref name="order"/>: positions rank,
+    /// rank + WorldSize, …, where position p ≥ order.Length is order[p mod order.Length] (the padding repeats the start).
+    /// </summary>
+    public static int[] Share(int[] order, int rank, int worldSize, int count)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var mine = new int[count];
+        for (int k = 0; k < count; k++) mine[k] = order[(rank + k * worldSize) % order.Length];
         return mine;
     }
 }

@@ -53,6 +53,50 @@ public class DataPipelineTests
         Assert.NotEqual(val.Indices, Split.Stratified(ds, 0.2, seed: 6).Validation.Indices);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Ranks_SplitTheEpoch_EachExampleTransformedAsOneProcessWould(int world)
+    {
+        using var t = new TestFolders();
+        var ds = new ImageFolderDataset(t.Write("train", 3, 7, 16, 2));
+        var transform = ImageNetTransform.ForRecipe(Recipes.VimTiny, Small);
+        (int[] Indices, float[][] Pixels) Epoch(DataLoader loader)
+        {
+            var indices = new List<int>();
+            var pixels = new List<float[]>();
+            foreach (var b in loader.Epoch(3, cancellation: TestContext.Current.CancellationToken))
+            {
+                using (b)
+                {
+                    var all = b.Images.ToArray();
+                    int size = all.Length / b.Indices.Length;
+                    indices.AddRange(b.Indices);
+                    for (int k = 0; k < b.Indices.Length; k++) pixels.Add(all[(k * size)..((k + 1) * size)]);
+                }
+            }
+            return (indices.ToArray(), pixels.ToArray());
+        }
+        var one = Epoch(new DataLoader(ds, transform, 4, shuffle: true, 7));
+        var seen = new List<int>();
+        for (int rank = 0; rank < world; rank++)
+        {
+            var loader = new DataLoader(ds, transform, 4, shuffle: true, 7, rank: rank, worldSize: world);
+            Assert.Equal((21 + world - 1) / world, loader.EpochLength);
+            var mine = Epoch(loader);
+            for (int k = 0; k < mine.Indices.Length; k++)
+            {
+                int position = rank + k * world;
+                if (position >= 21) continue;   // the padding repeats the order's start
+                Assert.Equal(one.Indices[position], mine.Indices[k]);
+                Assert.Equal(one.Pixels[position], mine.Pixels[k]);
+                seen.Add(mine.Indices[k]);
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, 21), seen.Order());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(ds, transform, 4, shuffle: true, 7, rank: world, worldSize: world));
+    }
+
     [Fact]
     public void Loader_GivesTheSameBatchesForASeed_WhateverTheWorkers()
     {
