@@ -18,7 +18,7 @@ namespace Vim.Generators.Emit
             w.Line();
             w.Open($"private {TypeRefs.TensorList} ComputeFeatureMaps({TypeRefs.Tensor} x, {TypeRefs.FeatureSelection} selection)");
             w.Line($"var maps = {TypeRefs.NewTensorList}(selection.Indices.Count);");
-            WriteTokenAssembly(w, g);
+            WriteTokenAssembly(w);
             if (g.Rope) WriteRope(w, g, withResidual: false);
             w.Line("var residual = hidden;");
             if (g.Bidirectional)

@@ -7,6 +7,8 @@ namespace Vim.Generators.Emit
     {
         private static void WriteForward(SourceWriter w, ModelGraph g)
         {
+            WriteEmbedTokens(w, g);
+            w.Line();
             WriteForwardFeatures(w, g);
             w.Line();
             WriteForwardLogits(w, g);
@@ -28,8 +30,8 @@ namespace Vim.Generators.Emit
             w.Close();
             w.Line();
             w.Open($"private {TypeRefs.Tensor} ComputeFeatures({TypeRefs.Tensor} x)");
-            w.Line("// x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)");
-            WriteTokenAssembly(w, g);
+            w.Line("// x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid, -> tokens (B, L, D)   (§4.1, §4.2)");
+            WriteTokenAssembly(w);
             if (g.Bidirectional) WriteBidirectionalLayers(w, g);
             else WriteLayers(w, g);
             w.Line("using (residual)");
@@ -47,8 +49,14 @@ namespace Vim.Generators.Emit
             w.Line($"return ForEachImage(x, {compute});");
         }
 
-        private static void WriteTokenAssembly(SourceWriter w, ModelGraph g)
+        /// <summary>The call every pass starts with (inference, feature maps, training): the embedded tokens.</summary>
+        private static void WriteTokenAssembly(SourceWriter w) => w.Line("var hidden = EmbedTokens(x);");
+
+        /// <summary>Patch embedding, cls token(s) and position embedding, written once for all the passes.</summary>
+        private static void WriteEmbedTokens(SourceWriter w, ModelGraph g)
         {
+            w.Line("/// <summary>Images (B, C, H, W) → tokens (B, L, D): patch embedding, cls token(s), position embedding.</summary>");
+            w.Open($"private {TypeRefs.Tensor} EmbedTokens({TypeRefs.Tensor} x)");
             switch (g.Cls)
             {
                 case ClsPlacement.Middle:
@@ -82,6 +90,8 @@ namespace Vim.Generators.Emit
                 w.Line($"{TypeRefs.TokenOps}.AddBroadcastInPlace(hidden, _posEmbed.Value);");
             }
             w.Line("Observe(\"patch_embed\", hidden);");
+            w.Line("return hidden;");
+            w.Close();
         }
 
         private static void WriteRope(SourceWriter w, ModelGraph g, bool withResidual)

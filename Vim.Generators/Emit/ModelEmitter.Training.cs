@@ -94,7 +94,7 @@ namespace Vim.Generators.Emit
             w.Line($"var a = new Activations {{ Images = x, Sums = new {Ts}[Depth], Layers = new {TypeRefs.ActivationStore}?[Depth], DropPaths = new float[]?[Depth] }};");
             w.Line("saved = a;");
             w.Line("bool keep = !context.Checkpointing;");
-            WriteTokenAssembly(w, g);
+            WriteTokenAssembly(w);
             if (g.DropRate > 0)
             {
                 w.Line("// pos_drop: dropout after the position embedding (training mode only)");

@@ -106,6 +106,19 @@ namespace Sample
             Initialize(overrides?.Seed ?? 0);
         }
 
+        /// <summary>Images (B, C, H, W) → tokens (B, L, D): patch embedding, cls token(s), position embedding.</summary>
+        private global::Vim.Runtime.Tensors.Tensor EmbedTokens(global::Vim.Runtime.Tensors.Tensor x)
+        {
+            using var patches = _patchEmbed.Forward(x);
+            Observe("patch_proj", patches);
+            // insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)
+            var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, ClsPosition);
+            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
+            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+            Observe("patch_embed", hidden);
+            return hidden;
+        }
+
         /// <summary>Pre-head features (B, D).</summary>
         /// <param name="x">Images (B, C, H, W), normalised.</param>
         protected override global::Vim.Runtime.Tensors.Tensor ForwardFeaturesCore(global::Vim.Runtime.Tensors.Tensor x)
@@ -117,14 +130,8 @@ namespace Sample
 
         private global::Vim.Runtime.Tensors.Tensor ComputeFeatures(global::Vim.Runtime.Tensors.Tensor x)
         {
-            // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)
-            using var patches = _patchEmbed.Forward(x);
-            Observe("patch_proj", patches);
-            // insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)
-            var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, ClsPosition);
-            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
-            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
-            Observe("patch_embed", hidden);
+            // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid, -> tokens (B, L, D)   (§4.1, §4.2)
+            var hidden = EmbedTokens(x);
             // Layers run in pairs: 2k on the sequence, 2k+1 on its reverse (processed in place, no flipped copies).
             // Both see the same residual sum, so upstream's residual = r_f + flip(r_b) doubles it every pair. (§4.5)
             var residual = hidden;
@@ -211,13 +218,7 @@ namespace Sample
         private global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Tensors.Tensor> ComputeFeatureMaps(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Modules.FeatureSelection selection)
         {
             var maps = new global::System.Collections.Generic.List<global::Vim.Runtime.Tensors.Tensor>(selection.Indices.Count);
-            using var patches = _patchEmbed.Forward(x);
-            Observe("patch_proj", patches);
-            // insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)
-            var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, ClsPosition);
-            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
-            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
-            Observe("patch_embed", hidden);
+            var hidden = EmbedTokens(x);
             var residual = hidden;
             // every block runs in full (the classifier's last layer computes only its read-out row); pair k is map 2k + 1
             hidden = MixPair(0, residual);
@@ -324,13 +325,7 @@ namespace Sample
             var a = new Activations { Images = x, Sums = new global::Vim.Runtime.Tensors.Tensor[Depth], Layers = new global::Vim.Runtime.Training.ActivationStore?[Depth], DropPaths = new float[]?[Depth] };
             saved = a;
             bool keep = !context.Checkpointing;
-            using var patches = _patchEmbed.Forward(x);
-            Observe("patch_proj", patches);
-            // insert the cls token at M / 2 -> (B, L, D)                                            (§4.2)
-            var hidden = global::Vim.Runtime.Ops.TokenOps.InsertToken(patches, _clsToken.Value, ClsPosition);
-            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
-            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
-            Observe("patch_embed", hidden);
+            var hidden = EmbedTokens(x);
             // Layers run in pairs: 2k on the sequence, 2k+1 on its reverse. Each adds the incoming hidden state into its own
             // residual (with its own drop-path); the pair's residual is the sum of the two, h the sum of the two outputs.  (§4.5)
             // pair 0: both layers read r_0 = hidden, and r = r_0 + r_0

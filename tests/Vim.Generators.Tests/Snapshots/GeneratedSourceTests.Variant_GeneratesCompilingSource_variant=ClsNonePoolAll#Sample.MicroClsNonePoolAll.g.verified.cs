@@ -100,6 +100,18 @@ namespace Sample
             Initialize(overrides?.Seed ?? 0);
         }
 
+        /// <summary>Images (B, C, H, W) → tokens (B, L, D): patch embedding, cls token(s), position embedding.</summary>
+        private global::Vim.Runtime.Tensors.Tensor EmbedTokens(global::Vim.Runtime.Tensors.Tensor x)
+        {
+            // no cls token: the sequence is the patches, L = M
+            var hidden = _patchEmbed.Forward(x);
+            Observe("patch_proj", hidden);
+            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
+            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
+            Observe("patch_embed", hidden);
+            return hidden;
+        }
+
         /// <summary>Pre-head features: all tokens after norm_f, (B, L, D).</summary>
         /// <param name="x">Images (B, C, H, W), normalised.</param>
         protected override global::Vim.Runtime.Tensors.Tensor ForwardFeaturesCore(global::Vim.Runtime.Tensors.Tensor x)
@@ -111,13 +123,8 @@ namespace Sample
 
         private global::Vim.Runtime.Tensors.Tensor ComputeFeatures(global::Vim.Runtime.Tensors.Tensor x)
         {
-            // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid               (§4.1)
-            // no cls token: the sequence is the patches, L = M
-            var hidden = _patchEmbed.Forward(x);
-            Observe("patch_proj", hidden);
-            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
-            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
-            Observe("patch_embed", hidden);
+            // x: (B, C, H, W) -> patches: (B, M, D), row-major over the patch grid, -> tokens (B, L, D)   (§4.1, §4.2)
+            var hidden = EmbedTokens(x);
             // layer 0 has no incoming residual: residual = hidden                                   (§5.1)
             var residual = hidden;
             hidden = _layers[0].Mix(residual, reverse: false);
@@ -189,12 +196,7 @@ namespace Sample
         private global::System.Collections.Generic.IReadOnlyList<global::Vim.Runtime.Tensors.Tensor> ComputeFeatureMaps(global::Vim.Runtime.Tensors.Tensor x, global::Vim.Runtime.Modules.FeatureSelection selection)
         {
             var maps = new global::System.Collections.Generic.List<global::Vim.Runtime.Tensors.Tensor>(selection.Indices.Count);
-            // no cls token: the sequence is the patches, L = M
-            var hidden = _patchEmbed.Forward(x);
-            Observe("patch_proj", hidden);
-            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
-            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
-            Observe("patch_embed", hidden);
+            var hidden = EmbedTokens(x);
             var residual = hidden;
             // every block runs in full (the classifier's last layer computes only its read-out row), up to the deepest map asked for
             hidden = _layers[0].Mix(residual, reverse: false);
@@ -288,12 +290,7 @@ namespace Sample
             var a = new Activations { Images = x, Sums = new global::Vim.Runtime.Tensors.Tensor[Depth], Layers = new global::Vim.Runtime.Training.ActivationStore?[Depth], DropPaths = new float[]?[Depth] };
             saved = a;
             bool keep = !context.Checkpointing;
-            // no cls token: the sequence is the patches, L = M
-            var hidden = _patchEmbed.Forward(x);
-            Observe("patch_proj", hidden);
-            // + pos_embed (row j goes to sequence position j; dropout is identity at inference)
-            global::Vim.Runtime.Ops.TokenOps.AddBroadcastInPlace(hidden, _posEmbed.Value);
-            Observe("patch_embed", hidden);
+            var hidden = EmbedTokens(x);
             // layer 0 has no incoming residual: r_0 = hidden                                           (§5.1)
             var residual = a.Sums[0] = a.Keep(hidden);
             hidden = _layers[0].MixTrain(residual, reverse: false, keep, out var layer0);
