@@ -45,8 +45,8 @@ namespace Vim.Generators.Emit
             if (gated)
             {
                 w.Line("// a · act(g), [a | g] = fc1(x)");
-                w.Line($"var gate = {Vm}.Activation(g, g.Op(\"Slice\", [h, g.Int64s(Hidden), g.Int64s(2 * Hidden), g.Int64s(-1)]), {activation});");
-                w.Line($"return {ops}.Linear(g, g.Op(\"Mul\", [g.Op(\"Slice\", [h, g.Int64s(0), g.Int64s(Hidden), g.Int64s(-1)]), gate]), _fc2);");
+                w.Line($"var gate = {Vm}.Activation(g, {ops}.Slice(g, h, -1, Hidden, 2 * Hidden), {activation});");
+                w.Line($"return {ops}.Linear(g, g.Op(\"Mul\", [{ops}.Slice(g, h, -1, 0, Hidden), gate]), _fc2);");
             }
             else
             {

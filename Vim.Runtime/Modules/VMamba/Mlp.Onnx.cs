@@ -10,9 +10,8 @@ public sealed partial class Mlp
         var h = OnnxOps.Linear(g, x, _fc1);
         if (!Gated) return OnnxOps.Linear(g, OnnxVMamba.Activation(g, h, Activation), _fc2);
         // gMlp: a · act(g) with [a | g] = fc1(x)
-        int axis = -1;
-        var a = g.Op("Slice", [h, g.Int64s(0), g.Int64s(Hidden), g.Int64s(axis)]);
-        var gate = g.Op("Slice", [h, g.Int64s(Hidden), g.Int64s(2 * Hidden), g.Int64s(axis)]);
+        var a = OnnxOps.Slice(g, h, -1, 0, Hidden);
+        var gate = OnnxOps.Slice(g, h, -1, Hidden, 2 * Hidden);
         return OnnxOps.Linear(g, g.Op("Mul", [a, OnnxVMamba.Activation(g, gate, Activation)]), _fc2);
     }
 }

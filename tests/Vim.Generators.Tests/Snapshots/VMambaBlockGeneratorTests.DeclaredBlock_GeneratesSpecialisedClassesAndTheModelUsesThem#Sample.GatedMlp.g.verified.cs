@@ -76,8 +76,8 @@ namespace Sample
         {
             var h = global::Vim.Runtime.Onnx.OnnxOps.Linear(g, x, _fc1);
             // a · act(g), [a | g] = fc1(x)
-            var gate = global::Vim.Runtime.Onnx.OnnxVMamba.Activation(g, g.Op("Slice", [h, g.Int64s(Hidden), g.Int64s(2 * Hidden), g.Int64s(-1)]), global::Vim.Dsl.ActLayer.Gelu);
-            return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, g.Op("Mul", [g.Op("Slice", [h, g.Int64s(0), g.Int64s(Hidden), g.Int64s(-1)]), gate]), _fc2);
+            var gate = global::Vim.Runtime.Onnx.OnnxVMamba.Activation(g, global::Vim.Runtime.Onnx.OnnxOps.Slice(g, h, -1, Hidden, 2 * Hidden), global::Vim.Dsl.ActLayer.Gelu);
+            return global::Vim.Runtime.Onnx.OnnxOps.Linear(g, g.Op("Mul", [global::Vim.Runtime.Onnx.OnnxOps.Slice(g, h, -1, 0, Hidden), gate]), _fc2);
         }
     }
 }
